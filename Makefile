@@ -1,0 +1,26 @@
+# Two commands for a fresh machine:  `make lab` (the notebooks)  and  `make test` (everything).
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+
+.PHONY: lab test setup slides workshop benchmark clean
+
+$(BIN)/activate: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# PyTorch's CPU build (optional peer for the benchmark and a backend test)
+	$(BIN)/python -m pip install -q "torch==2.13.0" || echo "torch not installed: its tests will skip"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/jupyter lab build --help >/dev/null 2>&1 || true
+	touch $(BIN)/activate
+
+setup: $(BIN)/activate
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/00_the_big_picture.ipynb
+
+test: setup
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info

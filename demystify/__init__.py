@@ -1,0 +1,37 @@
+"""demystify: a neural network is a clever sequence of matrix multiplications.
+
+A complete, small neural-network library on NumPy, written to be read::
+
+    import demystify as dm
+    X, y = dm.datasets.spirals(n=600, classes=3, seed=0)
+    model = dm.Sequential([dm.Dense(2, 64), dm.ReLU(), dm.Dense(64, 3)], seed=0)
+    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=1e-2),
+                     X, y, epochs=200, batch_size=64, validation=0.2)
+    print(dm.accuracy(model.predict(X), y))
+
+Read the modules in this order: parameter, init, layers, activations, model,
+losses, optim, training, metrics, gradcheck, saving, backend.
+"""
+from . import datasets
+from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .backend import asarray, available_backends, backend_name, namespace, to_numpy, use
+from .gradcheck import gradcheck
+from .layers import Dense, Dropout, Layer, ShapeError
+from .losses import BinaryCrossEntropy, Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from .metrics import accuracy, confusion_matrix, mse
+from .model import Sequential
+from .optim import SGD, Adam, AdamW, CosineDecay, Optimizer, RMSprop, StepDecay
+from .parameter import Parameter
+from .saving import load, save
+from .training import Callback, EarlyStopping, History, TrainingError, evaluate, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CosineDecay", "Dense",
+    "Dropout", "EarlyStopping", "History", "Huber", "Layer", "LeakyReLU", "MeanSquaredError",
+    "Optimizer", "Parameter", "RMSprop", "ReLU", "SGD", "Sequential", "ShapeError", "Sigmoid",
+    "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "TrainingError", "accuracy",
+    "asarray", "available_backends", "backend_name", "confusion_matrix", "datasets", "evaluate",
+    "fit", "gradcheck", "load", "mse", "namespace", "save", "to_numpy", "use",
+]

@@ -1,0 +1,114 @@
+"""The backend: the one door through which demystify reaches an array library.
+
+A neural network is a sequence of matrix products and element-wise functions.
+Which library does the arithmetic -- NumPy on the CPU, CuPy on an NVIDIA GPU,
+PyTorch, or the bare Python array API standard -- does not change the maths.
+So every layer, loss and optimizer asks this module for the *namespace* of
+array functions when it runs (``xp = namespace()``) and uses only functions
+from the array API standard (``xp.matmul``, ``xp.maximum``, ``xp.sum(x, axis=0)``).
+
+Choosing the library is one line, and the only global setting in the package::
+
+    dm.use("cupy")            # from now on
+    with dm.use("torch"):     # or just for a block
+        ...
+
+Parameters are always created on the host with NumPy's seeded generator and
+then moved with ``asarray``, so a seed gives the same network on every backend.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+# name -> (module that provides an array-API namespace, pip extra that installs it)
+BACKENDS = {
+    "numpy": ("numpy", None),
+    "cupy": ("array_api_compat.cupy", "gpu"),
+    "torch": ("array_api_compat.torch", "torch"),
+    "array_api_strict": ("array_api_strict", "dev"),
+}
+
+_active = {"name": "numpy", "xp": np}
+
+
+def _load(name: str):
+    """Import the namespace for backend `name`, with a plain error when it is missing."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    module, extra = BACKENDS[name]
+    try:
+        xp = importlib.import_module(module)
+        if name == "cupy" and not xp.cuda.is_available():
+            raise ImportError("CuPy is installed but no CUDA GPU is visible")
+    except ImportError as error:
+        raise ImportError(f"the {name!r} backend is not available ({error}); "
+                          f'install it with: pip install "demystify[{extra}]"') from None
+    return xp
+
+
+class use:
+    """Choose the array library: ``dm.use("cupy")``, or ``with dm.use("cupy"): ...``."""
+
+    def __init__(self, name: str):
+        self.previous = _active["name"]
+        _active["xp"] = _load(name)
+        _active["name"] = name
+
+    def __enter__(self):
+        return _active["xp"]
+
+    def __exit__(self, *exc_info) -> None:
+        use(self.previous)
+
+
+def namespace():
+    """The array-API namespace of the active backend (``numpy`` itself by default)."""
+    return _active["xp"]
+
+
+def backend_name() -> str:
+    """The name of the active backend, e.g. ``"numpy"``."""
+    return _active["name"]
+
+
+def available_backends() -> list[str]:
+    """The backends that can be used on this machine, NumPy first."""
+    found = []
+    for name in BACKENDS:
+        try:
+            _load(name)
+            found.append(name)
+        except ImportError:
+            pass
+    return found
+
+
+def asarray(x, dtype=None):
+    """Move a host (NumPy) array or number onto the active backend."""
+    xp = namespace()
+    if dtype is not None:
+        dtype = getattr(xp, np.dtype(dtype).name)
+    try:
+        return xp.asarray(x, dtype=dtype)
+    except (TypeError, ValueError, RuntimeError):  # an array of another backend
+        return xp.asarray(to_numpy(x), dtype=dtype)
+
+
+def to_numpy(x) -> np.ndarray:
+    """Bring an array from any backend back to the host as a NumPy array."""
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "get"):  # CuPy copies device memory to the host with .get()
+        return x.get()
+    if hasattr(x, "detach"):  # PyTorch
+        return x.detach().cpu().numpy()
+    if hasattr(x, "__dlpack__"):  # array_api_strict and other CPU arrays
+        return np.from_dlpack(x)
+    return np.asarray(x)
+
+
+def dtype_name(x) -> str:
+    """The element type of any backend's array as a plain name, e.g. ``"float32"``."""
+    return str(x.dtype).rsplit(".", 1)[-1]

@@ -1,0 +1,201 @@
+"""Data sets that work offline: small generated problems, shipped digits, and MNIST.
+
+* Generated, seeded 2-D problems for seeing decision boundaries: `xor`,
+  `moons`, `circles`, `spirals`, `blobs`; and `linear` for regression.
+* `digits()`: 1,797 real 8x8 handwritten digits shipped inside the package.
+* `mnist()`: the 70,000 28x28 digits, downloaded once into a cache and checked
+  against known hashes (with pooch), then parsed from the IDX files here.
+* Helpers: `train_test_split`, `standardize`, `one_hot`.
+
+Every generator returns ``(X, y)`` with X float32 of shape ``(n, features)``
+and integer labels y (float targets for `linear`).
+"""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _check_n(n: int, minimum: int = 1) -> None:
+    if not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"n must be a whole number of at least {minimum}, got {n!r}")
+
+
+def _finish(X, y, rng):
+    order = rng.permutation(len(X))  # mix the classes so any prefix is a fair sample
+    return X[order].astype(np.float32), y[order]
+
+
+def xor(n: int = 200, noise: float = 0.1, seed=0):
+    """Four clusters at the corners of a square; label 1 where exactly one coordinate is positive."""
+    _check_n(n, 4)
+    rng = _rng(seed)
+    corners = rng.integers(0, 2, size=(n, 2))
+    corners[:4] = [[0, 0], [0, 1], [1, 0], [1, 1]]  # every corner present, even for n=4
+    X = (corners * 2.0 - 1.0) + rng.normal(0, noise, size=(n, 2))
+    return _finish(X, (corners[:, 0] ^ corners[:, 1]).astype(np.int64), rng)
+
+
+def moons(n: int = 200, noise: float = 0.1, seed=0):
+    """Two interleaving half circles."""
+    _check_n(n, 2)
+    rng = _rng(seed)
+    n_top = n // 2
+    angles_top, angles_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n - n_top)
+    top = np.c_[np.cos(angles_top), np.sin(angles_top)]
+    bottom = np.c_[1 - np.cos(angles_bottom), 0.5 - np.sin(angles_bottom)]
+    X = np.vstack([top, bottom]) + rng.normal(0, noise, size=(n, 2))
+    y = np.r_[np.zeros(n_top, np.int64), np.ones(n - n_top, np.int64)]
+    return _finish(X, y, rng)
+
+
+def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
+    """A small circle (label 1) inside a large one (label 0)."""
+    _check_n(n, 2)
+    rng = _rng(seed)
+    n_outer = n // 2
+    angles = rng.uniform(0, 2 * np.pi, size=n)
+    radius = np.r_[np.ones(n_outer), np.full(n - n_outer, factor)]
+    X = np.c_[np.cos(angles), np.sin(angles)] * radius[:, None] + rng.normal(0, noise, size=(n, 2))
+    y = np.r_[np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)]
+    return _finish(X, y, rng)
+
+
+def spirals(n: int = 600, classes: int = 3, noise: float = 0.2, seed=0):
+    """`classes` arms spiralling out from the centre (the classic CS231n toy problem)."""
+    _check_n(n, classes)
+    rng = _rng(seed)
+    counts = [len(range(c, n, classes)) for c in range(classes)]
+    y = np.repeat(np.arange(classes), counts)
+    radius = np.concatenate([np.linspace(0.0, 1.0, count) for count in counts])  # 0..1 along each arm
+    theta = y * (2 * np.pi / classes) + radius * 4.0 + rng.normal(0, noise, size=n) * radius
+    X = np.c_[radius * np.sin(theta), radius * np.cos(theta)]
+    return _finish(X, y.astype(np.int64), rng)
+
+
+def blobs(n: int = 300, centers: int = 3, spread: float = 0.6, features: int = 2, seed=0):
+    """Gaussian clusters around random centres, one class per cluster."""
+    _check_n(n, centers)
+    rng = _rng(seed)
+    middles = rng.uniform(-4, 4, size=(centers, features))
+    y = np.arange(n) % centers
+    X = middles[y] + rng.normal(0, spread, size=(n, features))
+    return _finish(X, y.astype(np.int64), rng)
+
+
+def linear(n: int = 200, features: int = 1, noise: float = 0.1, seed=0):
+    """Regression: ``y = X @ w + b + noise`` with random w and b; y has shape (n, 1)."""
+    _check_n(n)
+    rng = _rng(seed)
+    X = rng.uniform(-1, 1, size=(n, features))
+    weights, bias = rng.normal(0, 1, size=(features, 1)), rng.normal()
+    y = X @ weights + bias + rng.normal(0, noise, size=(n, 1))
+    return X.astype(np.float32), y.astype(np.float32)
+
+
+def digits(flatten: bool = True):
+    """The shipped 1,797 handwritten 8x8 digits: X (pixels 0..16 as float32), y (0..9).
+
+    With ``flatten=False`` X keeps its image shape ``(1797, 8, 8)``. Source and
+    licence (CC BY 4.0, UCI / Alpaydin & Kaynak) are in ``datasets/data/README.md``.
+    """
+    with np.load(DATA_DIR / "digits.npz", allow_pickle=False) as archive:
+        images, labels = archive["images"].astype(np.float32), archive["labels"].astype(np.int64)
+    return (images.reshape(len(images), -1) if flatten else images), labels
+
+
+MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+MNIST_FILES = {
+    # the MD5 sums published with the files (the same ones torchvision checks)
+    "train-images-idx3-ubyte.gz": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "md5:d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "md5:9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "md5:ec29112dd5afa0611ce80d1b7f02629c",
+}
+
+
+def read_idx(path) -> np.ndarray:
+    """Parse an IDX file (gzipped or not), the format MNIST is distributed in.
+
+    Header: two zero bytes, a type code (0x08 = unsigned byte), the number of
+    dimensions, then each dimension as a big-endian 32-bit integer; data follows.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as file:
+            raw = file.read()
+    except (OSError, EOFError) as error:
+        raise ValueError(f"cannot read IDX file {path}: {error}") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path} is truncated: header promises {shape}, found {data.size} bytes of data")
+    return data.reshape(shape)
+
+
+def mnist(cache_dir=None, base_url: str = MNIST_URL, files: dict | None = None, flatten: bool = True):
+    """MNIST as ``(X_train, y_train, X_test, y_test)``, pixels scaled to 0..1 (float32).
+
+    The first call downloads the four files into `cache_dir` (default: the
+    user's cache folder) and checks their MD5 sums; later calls read the cache
+    and need no network. Requires the ``data`` extra (pooch).
+    """
+    try:
+        import pooch
+    except ImportError:
+        raise ImportError('mnist() downloads with pooch: pip install "demystify[data]"') from None
+    files = files or MNIST_FILES
+    cache_dir = cache_dir or pooch.os_cache("demystify")
+    paths = {name: pooch.retrieve(base_url + name, known_hash=checksum, fname=name, path=cache_dir,
+                                  progressbar=False)
+             for name, checksum in files.items()}
+    arrays = [read_idx(paths[name]) for name in files]
+    X_train, y_train, X_test, y_test = arrays
+    scale = lambda images: (images.reshape(len(images), -1) if flatten else images).astype(np.float32) / 255.0
+    return scale(X_train), y_train.astype(np.int64), scale(X_test), y_test.astype(np.int64)
+
+
+def train_test_split(X, y, test_size: float = 0.25, seed=0):
+    """Shuffle with `seed`, then split: ``X_train, X_test, y_train, y_test``."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
+    order = _rng(seed).permutation(len(X))
+    n_test = max(1, int(round(len(X) * test_size)))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def standardize(X_train, *others, eps: float = 1e-8):
+    """Shift and scale every feature to mean 0 and spread 1, using the *training* statistics.
+
+    Returns the standardised training set followed by each of `others`
+    transformed with the same mean and standard deviation (never their own:
+    that would leak test information into training).
+    """
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + eps
+    results = tuple(((X - mean) / std).astype(np.float32) for X in (X_train, *others))
+    return results if others else results[0]
+
+
+def one_hot(y, n_classes: int | None = None) -> np.ndarray:
+    """Class numbers to one-hot rows: 2 -> [0, 0, 1, 0, ...] (float32)."""
+    y = np.asarray(y).astype(np.int64)
+    n_classes = n_classes or int(y.max()) + 1
+    if y.min(initial=0) < 0 or y.max(initial=0) >= n_classes:
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, found {y.min()} to {y.max()}")
+    return (y[:, None] == np.arange(n_classes)[None, :]).astype(np.float32)

@@ -1,0 +1,59 @@
+"""Initialisers: where a network's first weights come from.
+
+If every weight started equal, every unit in a layer would compute the same
+thing and receive the same gradient: they would never become different. So
+weights start random, with a spread chosen to keep the size of the signal
+roughly constant from layer to layer:
+
+* Glorot (Xavier): variance ``2 / (n_in + n_out)``, for tanh and sigmoid;
+* He (Kaiming):   variance ``2 / n_in``, for ReLU, which zeroes half its inputs.
+
+Each comes as a normal or a uniform distribution with that variance (a uniform
+on ``[-a, a]`` has variance ``a**2 / 3``). Biases start at zero. Arrays are
+drawn on the host from a NumPy generator, so one seed gives bit-identical
+weights on every backend.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_generator(seed) -> np.random.Generator:
+    """A NumPy generator from a seed, a generator (used as is), or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def zeros(shape, rng=None) -> np.ndarray:
+    return np.zeros(shape)
+
+
+def glorot_normal(shape, rng) -> np.ndarray:
+    n_in, n_out = shape
+    return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=shape)
+
+
+def glorot_uniform(shape, rng) -> np.ndarray:
+    n_in, n_out = shape
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def he_normal(shape, rng) -> np.ndarray:
+    return rng.normal(0.0, np.sqrt(2.0 / shape[0]), size=shape)
+
+
+def he_uniform(shape, rng) -> np.ndarray:
+    limit = np.sqrt(6.0 / shape[0])
+    return rng.uniform(-limit, limit, size=shape)
+
+
+INITIALIZERS = {f.__name__: f for f in (zeros, glorot_normal, glorot_uniform, he_normal, he_uniform)}
+
+
+def get(name: str):
+    """Look an initialiser up by name, with a helpful error for a typo."""
+    if name not in INITIALIZERS:
+        raise ValueError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
+    return INITIALIZERS[name]

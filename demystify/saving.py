@@ -1,0 +1,90 @@
+"""Saving and loading a model: architecture as JSON, weights as arrays, in one `.npz`.
+
+A saved model is data, never code. The file holds an ``architecture`` entry
+(JSON text stored as bytes) and one array per parameter (``"0.weights"`` ...),
+and it is read with ``allow_pickle=False``, so a file from a stranger cannot
+run anything on your machine. Saving writes a temporary file beside the
+target and renames it into place, which is atomic: an interrupted save leaves
+the old file or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dense, Dropout
+from .model import Sequential
+
+FORMAT = "demystify-model/1"
+LAYER_TYPES = {cls.__name__: cls for cls in (Dense, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)}
+
+
+def save(model: Sequential, path) -> Path:
+    """Write `model` to `path` (``.npz`` is added if missing); returns the path written."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    for layer in model.layers:
+        if type(layer).__name__ not in LAYER_TYPES:
+            raise TypeError(f"cannot save a {type(layer).__name__} layer; saving knows {', '.join(LAYER_TYPES)}")
+    architecture = {"format": FORMAT, "dtype": model.dtype,
+                    "layers": [{"type": type(layer).__name__, **layer.config()} for layer in model.layers]}
+    arrays = {name: array for (name, _), array in zip(model.named_parameters(), model.get_weights())}
+    arrays["architecture"] = np.frombuffer(json.dumps(architecture).encode(), dtype=np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+        os.replace(temporary, path)  # atomic on POSIX and Windows
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def load(path) -> Sequential:
+    """Rebuild a model saved by `save`. Never unpickles; names the file in every error."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no saved model at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "architecture" not in archive.files:
+                raise ValueError(f"{path} is not a demystify model (it has no architecture entry)")
+            arrays = {name: archive[name] for name in archive.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ValueError(f"refusing to load {path}: it contains pickled Python objects, "
+                             f"which could run code; a demystify model never does") from None
+        if "architecture" in str(error):
+            raise
+        raise ValueError(f"{path} is not a readable demystify model ({error})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"{path} is not a readable demystify model: the file is truncated "
+                         f"or not an .npz archive ({error})") from None
+    try:
+        architecture = json.loads(arrays.pop("architecture").tobytes().decode())
+        if architecture.get("format") != FORMAT:
+            raise ValueError(f"unknown format {architecture.get('format')!r}")
+        layers = []
+        for spec in architecture["layers"]:
+            kind = spec.pop("type")
+            if kind not in LAYER_TYPES:
+                raise ValueError(f"unknown layer type {kind!r}")
+            layers.append(LAYER_TYPES[kind](**spec))
+        model = Sequential(layers, dtype=architecture["dtype"])
+        names = [name for name, _ in model.named_parameters()]
+        if sorted(names) != sorted(arrays):
+            raise ValueError(f"weights {sorted(arrays)} do not match the architecture's {names}")
+        model.set_weights([arrays[name] for name in names])
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a valid demystify model: {error}") from None
+    model.eval()
+    return model

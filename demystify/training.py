@@ -1,0 +1,233 @@
+"""The training loop: show the network the data in minibatches, over and over.
+
+One *step*: take a batch, run it forward, measure the loss, run backward to
+get every gradient, and let the optimizer move the weights. One *epoch*: as
+many steps as it takes to see every training example once, in a fresh
+random order. After each epoch we record the mean loss (and accuracy) on the
+training batches and on held-out validation data, which the network never
+learns from -- the honest measure of how well it generalises.
+
+Callbacks let other code watch or steer training without a second loop:
+``on_step_end`` and ``on_epoch_end`` receive the numbers so far and may
+return True to stop. `EarlyStopping` is one.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import backend
+from .init import as_generator
+from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, check_labels
+from .metrics import accuracy, predicted_classes
+
+
+class TrainingError(ValueError):
+    """Training cannot go on (the loss became NaN); the model keeps its last finite weights.
+
+    The history up to that point is kept in ``error.history``.
+    """
+
+    def __init__(self, message: str, history: "History"):
+        super().__init__(message)
+        self.history = history
+
+
+class History(dict):
+    """Per-epoch lists: ``history["loss"]``, ``["val_loss"]``, ``["accuracy"]``, ...
+
+    ``stop_reason`` says why training ended early (None if it ran every epoch).
+    """
+
+    stop_reason: str | None = None
+
+    def append(self, logs: dict) -> None:
+        for key, value in logs.items():
+            self.setdefault(key, []).append(value)
+
+
+class Callback:
+    """Hooks into `fit`; return True from `on_step_end` / `on_epoch_end` to stop training."""
+
+    def on_train_begin(self, model) -> None:
+        pass
+
+    def on_step_end(self, step: int, logs: dict) -> bool | None:
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> bool | None:
+        pass
+
+    def on_train_end(self, history: History) -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs; keep the best weights."""
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 10, restore_best: bool = True):
+        self.monitor, self.patience, self.restore_best = monitor, patience, restore_best
+
+    def on_train_begin(self, model) -> None:
+        self.model, self.best, self.best_weights, self.waited = model, math.inf, None, 0
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> bool:
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping watches {self.monitor!r}, which training does not "
+                             f"record (it records {', '.join(logs)}); add validation data?")
+        value = logs[self.monitor]
+        sign = -1 if "acc" in self.monitor else 1  # accuracy should rise, losses fall
+        if sign * value < sign * self.best if self.best != math.inf else True:
+            self.best, self.best_weights, self.waited = value, self.model.get_weights(), 0
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+    def on_train_end(self, history: History) -> None:
+        if self.restore_best and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+def _is_classifier(loss) -> bool:
+    return isinstance(loss, (SoftmaxCrossEntropy, BinaryCrossEntropy))
+
+
+def check_data(model, loss, X, y, name: str = "training data"):
+    """Plain-words checks before any training: shapes, emptiness, NaNs, label range."""
+    X, y = np.asarray(backend.to_numpy(X)), np.asarray(backend.to_numpy(y))
+    if X.ndim != 2:
+        raise ValueError(f"{name}: X must be a 2-D array (examples, features), got shape {X.shape}")
+    if len(X) == 0:
+        raise ValueError(f"{name} is empty: there is nothing to learn from")
+    if len(y) != len(X):
+        raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
+    if not np.issubdtype(X.dtype, np.number):
+        raise ValueError(f"{name}: X must hold numbers, got dtype {X.dtype}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name}: X contains NaN or infinite values; clean or impute them first")
+    if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1:
+        n_classes = model.predict(X[:1]).shape[1]
+        check_labels(y, n_classes, where=f"{name}: labels")
+    if isinstance(loss, BinaryCrossEntropy) and (np.any(y < 0) or np.any(y > 1)):
+        raise ValueError(f"{name}: BinaryCrossEntropy needs targets between 0 and 1, "
+                         f"found {y.min()} to {y.max()}")
+    X = X.astype(model.dtype, copy=False)
+    return X, y
+
+
+def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
+        validation: float | None = None, validation_data=None, seed=0, callbacks=(),
+        early_stopping: int | None = None, verbose: int = 1) -> History:
+    """Train `model` on (X, y) with minibatch gradient descent; returns the per-epoch `History`.
+
+    validation: a fraction of (X, y) held out (chosen with the seeded generator), or
+    validation_data: an explicit ``(X_val, y_val)``. early_stopping: a patience in epochs
+    (on the validation loss, best weights restored). verbose=0 hides the progress bar.
+    Ctrl-C stops cleanly, keeping the weights and history so far.
+    """
+    rng = as_generator(seed)
+    X, y = check_data(model, loss, X, y)
+    if validation is not None:
+        if not 0 < validation < 1:
+            raise ValueError(f"validation must be a fraction between 0 and 1, got {validation!r}")
+        order = rng.permutation(len(X))
+        n_val = max(1, int(round(len(X) * validation)))
+        validation_data = (X[order[:n_val]], y[order[:n_val]])
+        X, y = X[order[n_val:]], y[order[n_val:]]
+    if validation_data is not None:
+        validation_data = check_data(model, loss, *validation_data, name="validation data")
+    callbacks = list(callbacks) + ([EarlyStopping(patience=early_stopping)] if early_stopping else [])
+    for callback in callbacks:
+        callback.on_train_begin(model)
+
+    history, step = History(), 0
+    progress = _progress_bar(epochs, verbose)
+    model.train()
+    try:
+        for epoch in range(epochs):
+            last_good = model.get_weights()  # once an epoch: cheap insurance against divergence
+            logs, stop = _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks,
+                                      epoch, step)
+            step += logs.pop("steps")
+            if logs.pop("diverged", False):
+                if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
+                    model.set_weights(last_good)
+                history.stop_reason = (f"the loss became NaN or infinite in epoch {epoch + 1}; "
+                                       f"training stopped, keeping the last finite weights. "
+                                       f"Try a lower learning rate (now {optimizer.lr:g}).")
+                raise TrainingError(history.stop_reason, history)
+            if validation_data is not None:
+                logs.update({f"val_{key}": value for key, value in
+                             evaluate(model, loss, *validation_data).items()})
+            history.append(logs)
+            progress.update(1)
+            progress.set_postfix({key: f"{value:.4f}" for key, value in logs.items()}, refresh=False)
+            stop = any([callback.on_epoch_end(epoch, logs) for callback in callbacks]) or stop
+            if stop:
+                history.stop_reason = history.stop_reason or f"stopped by a callback after epoch {epoch + 1}"
+                break
+    except KeyboardInterrupt:
+        history.stop_reason = "interrupted (Ctrl-C); the weights and history so far are kept"
+    finally:
+        progress.close()
+        model.eval()
+    for callback in callbacks:
+        callback.on_train_end(history)
+    return history
+
+
+def _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch, first_step):
+    """One pass over the shuffled data; returns mean loss (and accuracy) and whether to stop."""
+    order = rng.permutation(len(X))
+    total_loss = correct = seen = 0.0
+    classifier = _is_classifier(loss)
+    steps, stop = 0, False
+    for start in range(0, len(X), batch_size):
+        batch = order[start:start + batch_size]
+        inputs, targets = backend.asarray(X[batch]), y[batch]
+        outputs = model.forward(inputs)
+        batch_loss = loss.forward(outputs, targets)
+        if not math.isfinite(batch_loss):
+            return {"steps": steps, "diverged": True}, True
+        optimizer.zero_grad()
+        model.backward(loss.backward(), input_grad=False)  # nobody needs d(loss)/d(data)
+        optimizer.step()
+        steps += 1
+        total_loss += batch_loss * len(batch)
+        seen += len(batch)
+        if classifier:
+            correct += float(np.sum(predicted_classes(backend.to_numpy(outputs)) ==
+                                    np.asarray(targets if targets.ndim == 1 else np.argmax(targets, axis=1))))
+        step_logs = {"epoch": epoch, "loss": batch_loss}
+        if any([callback.on_step_end(first_step + steps, step_logs) for callback in callbacks]):
+            stop = True
+            break
+    logs = {"loss": total_loss / seen, "steps": steps}
+    if classifier:
+        logs["accuracy"] = correct / seen
+    return logs, stop
+
+
+def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
+    """Mean loss (and accuracy, for classifiers) of `model` on (X, y), in inference mode."""
+    outputs = model.predict(X, batch_size=batch_size)
+    # the loss of the whole set at once: outputs are already on the host and small
+    results = {"loss": loss.forward(backend.asarray(outputs), y)}
+    if _is_classifier(loss):
+        results["accuracy"] = accuracy(outputs, y)
+    return results
+
+
+class _NoProgress:
+    def update(self, n): pass
+    def set_postfix(self, *args, **kwargs): pass
+    def close(self): pass
+
+
+def _progress_bar(epochs: int, verbose: int):
+    """tqdm's bar (its widget form inside Jupyter) when verbose, else a silent stand-in."""
+    if not verbose:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+    return tqdm(total=epochs, desc="training", unit="epoch")
