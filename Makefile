@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup slides workshop benchmark clean
+.PHONY: lab test setup slides slides-pdf workshop benchmark clean
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,21 @@ $(BIN)/activate: pyproject.toml
 setup: $(BIN)/activate
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/00_the_big_picture.ipynb
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) --notebook-dir=notebooks --LabApp.default_url=/lab/tree/00_the_big_picture.ipynb
 
 test: setup
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+
+slides: setup
+	$(BIN)/python slides/build.py
+
+slides-pdf: setup
+	$(BIN)/python slides/build.py --pdf
+
+benchmark: setup
+	$(BIN)/python benchmarks/train_speed.py
+
+-include mk/workshop.mk
 
 clean:
 	rm -rf $(VENV) build *.egg-info
