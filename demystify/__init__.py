@@ -10,9 +10,9 @@ A complete, small neural-network library on NumPy, written to be read::
     print(dm.accuracy(model.predict(X), y))
 
 Read the modules in this order: parameter, init, layers, activations, model,
-losses, optim, training, metrics, gradcheck, saving, backend.
+losses, optim, training, metrics, gradcheck, saving, backend, evolve.
 """
-from . import datasets
+from . import datasets, evolve
 from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .backend import asarray, available_backends, backend_name, namespace, to_numpy, use
 from .gradcheck import gradcheck
@@ -27,11 +27,12 @@ from .training import Callback, EarlyStopping, History, TrainingError, evaluate,
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Activation", "Adam", "AdamW", "BinaryCrossEntropy", "Callback", "CosineDecay", "Dense",
-    "Dropout", "EarlyStopping", "History", "Huber", "Layer", "LeakyReLU", "MeanSquaredError",
-    "Optimizer", "Parameter", "RMSprop", "ReLU", "SGD", "Sequential", "ShapeError", "Sigmoid",
-    "Softmax", "SoftmaxCrossEntropy", "StepDecay", "Tanh", "TrainingError", "accuracy",
-    "asarray", "available_backends", "backend_name", "confusion_matrix", "datasets", "evaluate",
-    "fit", "gradcheck", "load", "mse", "namespace", "save", "to_numpy", "use",
-]
+
+
+def __getattr__(name: str):
+    """``dm.viz`` and ``dm.spark`` are imported on first use (PEP 562), so ``import demystify``
+    never loads matplotlib or PySpark."""
+    if name in ("viz", "spark"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'demystify' has no attribute {name!r}")

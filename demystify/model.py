@@ -137,6 +137,27 @@ class Sequential(Layer):
         pieces = np.split(vector, np.cumsum(sizes)[:-1])
         self.set_weights([piece.reshape(p.shape) for piece, p in zip(pieces, self.parameters())])
 
+    # --- one weight at a time ----------------------------------------------------------
+
+    def get_weight(self, name: str, index) -> float:
+        """One number: ``get_weight("0.weights", (1, 2))`` is layer 0's weight from input 1 to unit 2.
+
+        `name` is a dotted name from `named_parameters`; `index` has one whole
+        number per axis of that parameter (a bias takes a single number).
+        """
+        named = dict(self.named_parameters())
+        if name not in named:
+            raise ValueError(f"the model has no parameter {name!r}; its parameters are {', '.join(named)}")
+        shape, index = named[name].shape, tuple(np.atleast_1d(index).tolist())
+        if len(index) != len(shape) or not all(isinstance(i, int) and 0 <= i < n for i, n in zip(index, shape)):
+            raise ValueError(f"index {index} does not fit parameter {name!r} of shape {shape}")
+        return float(backend.to_numpy(named[name].value[index]))
+
+    def set_weight(self, name: str, index, value: float) -> None:
+        """Change one number in place, e.g. ``set_weight("0.bias", 3, 0.5)`` (checked like `get_weight`)."""
+        self.get_weight(name, index)  # refuses an unknown name or an index out of range
+        dict(self.named_parameters())[name].value[tuple(np.atleast_1d(index).tolist())] = value
+
     def config(self) -> dict:
         return {"layers": len(self.layers)}
 

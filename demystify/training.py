@@ -20,7 +20,7 @@ import numpy as np
 from . import backend
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy, check_labels
-from .metrics import accuracy, predicted_classes
+from .metrics import accuracy
 
 
 class TrainingError(ValueError):
@@ -76,10 +76,9 @@ class EarlyStopping(Callback):
         if self.monitor not in logs:
             raise ValueError(f"EarlyStopping watches {self.monitor!r}, which training does not "
                              f"record (it records {', '.join(logs)}); add validation data?")
-        value = logs[self.monitor]
-        sign = -1 if "acc" in self.monitor else 1  # accuracy should rise, losses fall
-        if sign * value < sign * self.best if self.best != math.inf else True:
-            self.best, self.best_weights, self.waited = value, self.model.get_weights(), 0
+        score = -logs[self.monitor] if "acc" in self.monitor else logs[self.monitor]  # lower is better
+        if score < self.best:
+            self.best, self.best_weights, self.waited = score, self.model.get_weights(), 0
             return False
         self.waited += 1
         return self.waited >= self.patience
@@ -142,7 +141,8 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
         callback.on_train_begin(model)
 
     history, step = History(), 0
-    progress = _progress_bar(epochs, verbose)
+    from tqdm.auto import tqdm  # its notebook widget inside Jupyter, text elsewhere
+    progress = tqdm(total=epochs, desc="training", unit="epoch", disable=not verbose)
     model.train()
     try:
         for epoch in range(epochs):
@@ -197,10 +197,9 @@ def _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch
         total_loss += batch_loss * len(batch)
         seen += len(batch)
         if classifier:
-            correct += float(np.sum(predicted_classes(backend.to_numpy(outputs)) ==
-                                    np.asarray(targets if targets.ndim == 1 else np.argmax(targets, axis=1))))
-        step_logs = {"epoch": epoch, "loss": batch_loss}
-        if any([callback.on_step_end(first_step + steps, step_logs) for callback in callbacks]):
+            correct += accuracy(backend.to_numpy(outputs), targets) * len(batch)
+        if any([callback.on_step_end(first_step + steps, {"epoch": epoch, "loss": batch_loss})
+                for callback in callbacks]):
             stop = True
             break
     logs = {"loss": total_loss / seen, "steps": steps}
@@ -219,15 +218,22 @@ def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     return results
 
 
-class _NoProgress:
-    def update(self, n): pass
-    def set_postfix(self, *args, **kwargs): pass
-    def close(self): pass
+def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
+    """The gradient of a batch as *sums* over its rows: ``(loss_sum, grads, n)``.
 
+    This is the contract that makes data-parallel training exact. Our losses
+    are means, ``L = (1/n) sum_i l_i``, so ``n * L`` and ``n * dL/dw`` are sums
+    over the rows, and sums split freely: cut the data into parts anywhere, add
+    the parts' sums, divide by the total row count, and you have the gradient of
+    the whole set -- whatever the sizes of the parts (one row, or none at all).
 
-def _progress_bar(epochs: int, verbose: int):
-    """tqdm's bar (its widget form inside Jupyter) when verbose, else a silent stand-in."""
-    if not verbose:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-    return tqdm(total=epochs, desc="training", unit="epoch")
+    Uses the model's ordinary forward and backward (it overwrites the model's
+    ``.grad``). `grads` are NumPy arrays in ``model.parameters()`` order. An
+    empty batch gives ``(0.0, zeros, 0)``, the neutral element of the sum.
+    """
+    model.zero_grad()
+    n, loss_sum = len(X), 0.0
+    if n:  # an empty batch has no mean loss; its sums are zero
+        loss_sum = loss.forward(model.forward(backend.asarray(X, model.dtype)), y) * n
+        model.backward(loss.backward(), input_grad=False)
+    return loss_sum, [backend.to_numpy(p.grad) * n for p in model.parameters()], n

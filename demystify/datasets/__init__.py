@@ -187,7 +187,8 @@ def standardize(X_train, *others, eps: float = 1e-8):
     transformed with the same mean and standard deviation (never their own:
     that would leak test information into training).
     """
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + eps
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std = np.where(std > eps, std, 1.0)  # a constant feature: only shift it (dividing by ~0 explodes)
     results = tuple(((X - mean) / std).astype(np.float32) for X in (X_train, *others))
     return results if others else results[0]
 

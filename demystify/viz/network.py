@@ -8,6 +8,7 @@ negative, as in the heatmaps) and its width the size ``|weights[i, j]|``.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.patches import Circle
@@ -50,7 +51,7 @@ def draw_network(model, ax=None, max_units: int = 12, radius: float = 0.28):
         fig, (ax,) = _new_axes(1, panel=(1.8 * len(sizes) + 1.5, 0.55 * tallest + 1.5))
     weights = [np.asarray(to_numpy(layer.weights.value), dtype=float) for layer in dense]
     limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
-    norm, cmap = Normalize(-limit, limit), __import__("matplotlib").colormaps[WEIGHT_CMAP]
+    norm, cmap = Normalize(-limit, limit), colormaps[WEIGHT_CMAP]
     for column, w in enumerate(weights):
         segments, colours, widths = [], [], []
         for slot_in, i in enumerate(shown[column]):

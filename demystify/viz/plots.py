@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.ticker import MaxNLocator
 
 from ..backend import to_numpy
@@ -81,8 +82,12 @@ def symmetric_limit(arrays, vmax: float | None = None) -> float:
 
 
 def heatmaps(pairs, axes, vmax: float | None = None, cmap: str = WEIGHT_CMAP,
-             label: str = "weight", annotate: bool = False, colorbar: bool = True, title_prefix=""):
-    """Draw each ``(name, matrix)`` on its axes with ONE symmetric colour scale and one colorbar."""
+             label: str = "weight", annotate: bool = False, colorbar: bool = True, title_prefix="",
+             ticks: bool = True):
+    """Draw each ``(name, matrix)`` on its axes with ONE symmetric colour scale and one colorbar.
+
+    ticks=False leaves out the axis numbers (much faster to draw: the dashboard uses it).
+    """
     vmax = symmetric_limit([array for _, array in pairs], vmax)
     images = []
     for ax, (name, array) in zip(axes, pairs):
@@ -91,11 +96,15 @@ def heatmaps(pairs, axes, vmax: float | None = None, cmap: str = WEIGHT_CMAP,
         images.append(ax.imshow(array, cmap=cmap, vmin=-vmax, vmax=vmax, aspect=aspect,
                                 interpolation="nearest"))
         ax.set_title(f"{title_prefix}{name}  {tall}×{wide}", fontsize=9)
-        ax.set_xlabel("to unit", fontsize=8)
-        ax.set_ylabel("from input" if tall > 1 else "", fontsize=8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-        ax.tick_params(labelsize=7)
+        if ticks:
+            ax.set_xlabel("to unit", fontsize=8)
+            ax.set_ylabel("from input" if tall > 1 else "", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+            ax.tick_params(labelsize=7)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
         if annotate and array.size <= 64:
             for (row, col), value in np.ndenumerate(array):
                 ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
@@ -170,10 +179,10 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
         ax.contourf(grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap=WEIGHT_CMAP,
                     alpha=0.75)
         ax.contour(grid_x, grid_y, probability, levels=[0.5], colors="k", linewidths=1)
-        colours = plt.get_cmap(WEIGHT_CMAP)(np.where(y > 0, 0.95, 0.05))
+        colours = colormaps[WEIGHT_CMAP](np.where(y > 0, 0.95, 0.05))
     else:
         predicted = np.argmax(scores, axis=1).reshape(grid_x.shape)
-        palette = plt.get_cmap("tab10")
+        palette = colormaps["tab10"]
         ax.contourf(grid_x, grid_y, predicted, levels=np.arange(classes + 1) - 0.5,
                     colors=[palette(c % 10) for c in range(classes)], alpha=0.35)
         colours = palette(y.astype(int) % 10)
