@@ -27,29 +27,21 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     """
     params = dict(model.named_parameters())
     originals = {name: p.value for name, p in params.items()}
-    x64 = np.array(backend.to_numpy(x), dtype=np.float64)
-    try:
-        for p in params.values():
-            p.move("float64")
+    host = {"input": np.array(backend.to_numpy(x), dtype=np.float64)}  # arrays we will nudge
+    host.update({name: np.array(backend.to_numpy(p.value), dtype=np.float64) for name, p in params.items()})
 
-        def loss_at(inputs) -> float:
-            return loss.forward(model.forward(backend.asarray(inputs, "float64")), y)
-
-        loss_at(x64)
-        model.zero_grad()
-        analytic = {"input": backend.to_numpy(model.backward(loss.backward()))}
-        analytic.update({name: np.array(backend.to_numpy(p.grad)) for name, p in params.items()})
-
-        numeric = {"input": _central_differences(lambda: loss_at(x64), x64, eps)}
+    def loss_now() -> float:  # the loss with the current host arrays, computed in float64
         for name, p in params.items():
-            host = np.array(backend.to_numpy(p.value))
+            p.value = backend.asarray(host[name])
+        return loss.forward(model.forward(backend.asarray(host["input"])), y)
 
-            def loss_with_host_values(host=host, p=p) -> float:
-                p.value = backend.asarray(host, "float64")
-                return loss_at(x64)
-
-            numeric[name] = _central_differences(loss_with_host_values, host, eps)
-            p.value = backend.asarray(host, "float64")
+    try:
+        loss_now()
+        for p in params.values():  # float64 gradients to go with the float64 values
+            p.grad = backend.namespace().zeros_like(p.value)
+        analytic = {"input": backend.to_numpy(model.backward(loss.backward()))}
+        analytic.update({name: backend.to_numpy(p.grad) for name, p in params.items()})
+        numeric = {name: _central_differences(loss_now, array, eps) for name, array in host.items()}
     finally:
         for name, p in params.items():
             p.value = originals[name]

@@ -19,7 +19,8 @@ def check_labels(target, n_classes: int, where: str = "labels") -> None:
     if labels.ndim != 1:
         raise ValueError(f"{where} must be a 1-D array of class numbers, got shape {labels.shape}")
     if labels.size and not np.issubdtype(labels.dtype, np.integer):
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+        if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)) \
+                or not np.all(labels == np.round(labels)):  # strings have no isfinite: ask first
             raise ValueError(f"{where} must be whole numbers (class indices), got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"{where} must lie in 0..{n_classes - 1} for a network with {n_classes} "

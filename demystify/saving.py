@@ -54,37 +54,30 @@ def load(path) -> Sequential:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no saved model at {path}")
+    if not zipfile.is_zipfile(path):  # else np.load tries any other file as a pickle
+        raise ValueError(f"{path} is not a readable demystify model: the file is truncated "
+                         f"or not an .npz archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if "architecture" not in archive.files:
-                raise ValueError(f"{path} is not a demystify model (it has no architecture entry)")
             arrays = {name: archive[name] for name in archive.files}
-    except ValueError as error:
-        if "pickle" in str(error):
-            raise ValueError(f"refusing to load {path}: it contains pickled Python objects, "
-                             f"which could run code; a demystify model never does") from None
-        if "architecture" in str(error):
-            raise
-        raise ValueError(f"{path} is not a readable demystify model ({error})") from None
+    except ValueError as error:  # NumPy's words for an object array when pickles are off
+        if "pickle" not in str(error):
+            raise ValueError(f"{path} is not a readable demystify model ({error})") from None
+        raise ValueError(f"refusing to load {path}: it contains pickled Python objects, "
+                         f"which could run code; a demystify model never does") from None
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"{path} is not a readable demystify model: the file is truncated "
                          f"or not an .npz archive ({error})") from None
+    if "architecture" not in arrays:
+        raise ValueError(f"{path} is not a demystify model (it has no architecture entry)")
     try:
         architecture = json.loads(arrays.pop("architecture").tobytes().decode())
         if architecture.get("format") != FORMAT:
             raise ValueError(f"unknown format {architecture.get('format')!r}")
-        layers = []
-        for spec in architecture["layers"]:
-            kind = spec.pop("type")
-            if kind not in LAYER_TYPES:
-                raise ValueError(f"unknown layer type {kind!r}")
-            layers.append(LAYER_TYPES[kind](**spec))
+        layers = [LAYER_TYPES[spec.pop("type")](**spec) for spec in architecture["layers"]]
         model = Sequential(layers, dtype=architecture["dtype"])
-        names = [name for name, _ in model.named_parameters()]
-        if sorted(names) != sorted(arrays):
-            raise ValueError(f"weights {sorted(arrays)} do not match the architecture's {names}")
-        model.set_weights([arrays[name] for name in names])
+        model.set_weights([arrays[name] for name, _ in model.named_parameters()])
     except (KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a valid demystify model: {error}") from None
+        raise ValueError(f"{path} is not a valid demystify model: {type(error).__name__} {error}") from None
     model.eval()
     return model

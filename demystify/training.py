@@ -101,8 +101,9 @@ def check_data(model, loss, X, y, name: str = "training data"):
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"{name}: X must hold numbers, got dtype {X.dtype}")
+    for label, array in (("X", X), ("y", y)):
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+            raise ValueError(f"{name}: {label} must hold numbers, got dtype {array.dtype}")
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name}: X contains NaN or infinite values; clean or impute them first")
     if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1:

@@ -1,0 +1,133 @@
+"""Saving and loading: exact round trips, atomic writes, and files that are refused with a reason."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import demystify as dm
+
+
+def every_layer_model(dtype=None):
+    return dm.Sequential([dm.Dense(4, 8, init="glorot_uniform"), dm.LeakyReLU(0.2), dm.Dropout(0.3),
+                          dm.Dense(8, 8), dm.Tanh(), dm.Dense(8, 6), dm.Sigmoid(), dm.Dense(6, 3),
+                          dm.ReLU(), dm.Dense(3, 3), dm.Softmax()], seed=0, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_round_trip_gives_identical_predictions(tmp_path, rng, dtype):
+    model = every_layer_model(dtype)
+    for parameter in model.parameters():  # biases too, not just the zeros they start at
+        parameter.value[...] += rng.normal(size=parameter.shape)
+    path = dm.save(model, tmp_path / "model.npz")
+    loaded = dm.load(path)
+    X = rng.normal(size=(10, 4))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.dtype == dtype
+    assert [repr(layer) for layer in loaded.layers] == [repr(layer) for layer in model.layers]
+    assert loaded.layers[1].slope == 0.2 and loaded.layers[2].p == 0.3
+    assert loaded.training is False  # ready to predict
+
+
+def test_save_adds_the_suffix_and_creates_folders(tmp_path):
+    path = dm.save(every_layer_model(), tmp_path / "deep" / "er" / "model")
+    assert path == tmp_path / "deep" / "er" / "model.npz" and path.exists()
+    assert isinstance(dm.load(path), dm.Sequential)
+
+
+def test_the_file_is_data_not_code(tmp_path):
+    path = dm.save(every_layer_model(), tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        names = set(archive.files)
+        architecture = json.loads(archive["architecture"].tobytes().decode())
+    assert names == {"architecture", "0.weights", "0.bias", "3.weights", "3.bias", "5.weights",
+                     "5.bias", "7.weights", "7.bias", "9.weights", "9.bias"}
+    assert architecture["layers"][0] == {"type": "Dense", "n_in": 4, "n_out": 8, "init": "glorot_uniform"}
+
+
+def test_saving_leaves_no_temporary_files(tmp_path):
+    model = every_layer_model()
+    dm.save(model, tmp_path / "m.npz")
+    dm.save(model, tmp_path / "m.npz")  # overwriting too
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
+def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch, rng):
+    old = every_layer_model()
+    path = dm.save(old, tmp_path / "m.npz")
+    old_bytes = path.read_bytes()
+
+    def broken_savez(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip file")  # some bytes reach the disk first
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    new = dm.Sequential([dm.Dense(4, 2)], seed=1)
+    with pytest.raises(OSError, match="disk full"):
+        dm.save(new, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == old_bytes
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+    X = rng.normal(size=(3, 4))
+    assert np.array_equal(dm.load(path).predict(X), old.predict(X))
+
+
+def test_a_pickled_object_array_is_refused(tmp_path):
+    path = tmp_path / "evil.npz"
+    architecture = json.dumps({"format": "demystify-model/1", "dtype": "float32",
+                               "layers": [{"type": "ReLU"}]}).encode()
+    np.savez(path, architecture=np.frombuffer(architecture, dtype=np.uint8),
+             payload=np.array([{"run": "code"}, None], dtype=object))  # only loadable by unpickling
+    with pytest.raises(ValueError, match="refusing to load .*evil.npz.*pickled"):
+        dm.load(path)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no saved model at .*nothing-here.npz"):
+        dm.load(tmp_path / "nothing-here.npz")
+
+
+def test_a_truncated_file_is_named(tmp_path):
+    path = dm.save(every_layer_model(), tmp_path / "m.npz")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"m\.npz is not a readable demystify model"):
+        dm.load(path)
+
+
+def test_a_file_that_is_not_an_npz_is_named(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("just some text\n")
+    with pytest.raises(ValueError, match=r"notes\.npz is not a readable demystify model"):
+        dm.load(path)
+
+
+def test_a_foreign_npz_is_named(tmp_path):
+    path = tmp_path / "foreign.npz"
+    np.savez(path, weights=np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"foreign\.npz is not a demystify model .*architecture"):
+        dm.load(path)
+
+
+def test_a_damaged_architecture_is_named(tmp_path):
+    path = dm.save(dm.Sequential([dm.Dense(2, 3)], seed=0), tmp_path / "m.npz")
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    arrays["0.weights"] = np.ones((3, 3))  # no longer fits Dense(2, 3)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"m\.npz is not a valid demystify model"):
+        dm.load(path)
+    arrays["architecture"] = np.frombuffer(b'{"format": "someone-else/9"}', dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"m\.npz is not a valid demystify model.*unknown format"):
+        dm.load(path)
+
+
+def test_saving_an_unknown_layer_type_is_refused(tmp_path):
+    class Custom(dm.Layer):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(TypeError, match="cannot save a Custom layer"):
+        dm.save(dm.Sequential([dm.Dense(2, 2), Custom()]), tmp_path / "m.npz")
+    assert not any(tmp_path.iterdir())
