@@ -90,20 +90,14 @@ class Sequential(Layer):
 
     def summary(self, n_in: int | None = None) -> str:
         """A table of layers, output shapes and parameter counts (printed and returned)."""
-        n_in = n_in or next((layer.n_in for layer in self.layers if hasattr(layer, "n_in")), None)
+        x = backend.asarray(np.zeros((1, n_in or self.layers[0].n_in)), self.dtype)  # one dummy row
         lines = [f"{'#':>3}  {'layer':<44}{'output shape':<16}{'parameters':>10}"]
-        x = backend.asarray(np.zeros((1, n_in)), self.dtype) if n_in else None
         for index, layer in enumerate(self.layers):
-            if x is not None:
-                x = layer.forward(x)
-            shape = f"(batch, {x.shape[1]})" if x is not None else "?"
-            count = sum(p.size for p in layer.parameters())
-            lines.append(f"{index:>3}  {layer!r:<44}{shape:<16}{count:>10,}")
-        total = sum(p.size for p in self.parameters())
-        lines.append(f"total parameters: {total:,}")
-        text = "\n".join(lines)
-        print(text)
-        return text
+            x, count = layer.forward(x), sum(p.size for p in layer.parameters())
+            lines.append(f"{index:>3}  {layer!r:<44}{f'(batch, {x.shape[1]})':<16}{count:>10,}")
+        lines.append(f"total parameters: {sum(p.size for p in self.parameters()):,}")
+        print("\n".join(lines))
+        return "\n".join(lines)
 
     # --- all the weights at once -------------------------------------------------
 
@@ -145,18 +139,22 @@ class Sequential(Layer):
         `name` is a dotted name from `named_parameters`; `index` has one whole
         number per axis of that parameter (a bias takes a single number).
         """
-        named = dict(self.named_parameters())
-        if name not in named:
-            raise ValueError(f"the model has no parameter {name!r}; its parameters are {', '.join(named)}")
-        shape, index = named[name].shape, tuple(np.atleast_1d(index).tolist())
-        if len(index) != len(shape) or not all(isinstance(i, int) and 0 <= i < n for i, n in zip(index, shape)):
-            raise ValueError(f"index {index} does not fit parameter {name!r} of shape {shape}")
-        return float(backend.to_numpy(named[name].value[index]))
+        parameter, index = self._locate(name, index)
+        return float(backend.to_numpy(parameter.value[index]))
 
     def set_weight(self, name: str, index, value: float) -> None:
         """Change one number in place, e.g. ``set_weight("0.bias", 3, 0.5)`` (checked like `get_weight`)."""
-        self.get_weight(name, index)  # refuses an unknown name or an index out of range
-        dict(self.named_parameters())[name].value[tuple(np.atleast_1d(index).tolist())] = value
+        parameter, index = self._locate(name, index)
+        parameter.value[index] = value
+
+    def _locate(self, name: str, index):
+        named, index = dict(self.named_parameters()), tuple(np.atleast_1d(index).tolist())
+        if name not in named:
+            raise ValueError(f"the model has no parameter {name!r}; its parameters are {', '.join(named)}")
+        if len(index) != len(named[name].shape) or not all(
+                isinstance(i, int) and 0 <= i < n for i, n in zip(index, named[name].shape)):
+            raise ValueError(f"index {index} does not fit parameter {name!r} of shape {named[name].shape}")
+        return named[name], index
 
     def config(self) -> dict:
         return {"layers": len(self.layers)}

@@ -141,17 +141,15 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
     for callback in callbacks:
         callback.on_train_begin(model)
 
-    history, step = History(), 0
+    history = History()
     from tqdm.auto import tqdm  # its notebook widget inside Jupyter, text elsewhere
     progress = tqdm(total=epochs, desc="training", unit="epoch", disable=not verbose)
     model.train()
     try:
         for epoch in range(epochs):
             last_good = model.get_weights()  # once an epoch: cheap insurance against divergence
-            logs, stop = _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks,
-                                      epoch, step)
-            step += logs.pop("steps")
-            if logs.pop("diverged", False):
+            logs, stop = _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch)
+            if not math.isfinite(logs["loss"]):
                 if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
                     model.set_weights(last_good)
                 history.stop_reason = (f"the loss became NaN or infinite in epoch {epoch + 1}; "
@@ -178,35 +176,27 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
     return history
 
 
-def _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch, first_step):
-    """One pass over the shuffled data; returns mean loss (and accuracy) and whether to stop."""
-    order = rng.permutation(len(X))
+def _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch):
+    """One pass over the shuffled data: mean loss (and accuracy), and whether to stop."""
+    order, classifier = rng.permutation(len(X)), _is_classifier(loss)
     total_loss = correct = seen = 0.0
-    classifier = _is_classifier(loss)
-    steps, stop = 0, False
     for start in range(0, len(X), batch_size):
         batch = order[start:start + batch_size]
-        inputs, targets = backend.asarray(X[batch]), y[batch]
-        outputs = model.forward(inputs)
-        batch_loss = loss.forward(outputs, targets)
+        outputs = model.forward(backend.asarray(X[batch]))
+        batch_loss = loss.forward(outputs, y[batch])
         if not math.isfinite(batch_loss):
-            return {"steps": steps, "diverged": True}, True
+            return {"loss": batch_loss}, True
         optimizer.zero_grad()
         model.backward(loss.backward(), input_grad=False)  # nobody needs d(loss)/d(data)
         optimizer.step()
-        steps += 1
-        total_loss += batch_loss * len(batch)
-        seen += len(batch)
+        total_loss, seen = total_loss + batch_loss * len(batch), seen + len(batch)
         if classifier:
-            correct += accuracy(backend.to_numpy(outputs), targets) * len(batch)
-        if any([callback.on_step_end(first_step + steps, {"epoch": epoch, "loss": batch_loss})
-                for callback in callbacks]):
-            stop = True
+            correct += accuracy(backend.to_numpy(outputs), y[batch]) * len(batch)
+        stop = any([callback.on_step_end(optimizer.steps, {"epoch": epoch, "loss": batch_loss})
+                    for callback in callbacks])
+        if stop:
             break
-    logs = {"loss": total_loss / seen, "steps": steps}
-    if classifier:
-        logs["accuracy"] = correct / seen
-    return logs, stop
+    return {"loss": total_loss / seen, **({"accuracy": correct / seen} if classifier else {})}, stop
 
 
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
