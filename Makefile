@@ -11,7 +11,6 @@ $(BIN)/activate: pyproject.toml
 	# PyTorch's CPU build (optional peer for the benchmark and a backend test)
 	$(BIN)/python -m pip install -q "torch==2.13.0" || echo "torch not installed: its tests will skip"
 	$(BIN)/python -m pip install -q -e ".[dev]"
-	$(BIN)/jupyter lab build --help >/dev/null 2>&1 || true
 	touch $(BIN)/activate
 
 setup: $(BIN)/activate

@@ -74,6 +74,8 @@ class DataFitness:
     def __init__(self, X, y, loss=None, metric: str = "loss"):
         if metric not in ("loss", "accuracy"):
             raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
+        if metric == "accuracy" and loss is not None and not _is_classifier(loss):
+            raise ValueError(f"metric='accuracy' needs a classification loss, got {loss!r}")
         self.X, self.y, self.loss, self.metric = X, y, loss, metric
 
     def logs(self, outputs) -> dict:

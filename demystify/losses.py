@@ -8,6 +8,8 @@ makes both the value and the gradient simpler and numerically stable.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import backend
@@ -66,7 +68,7 @@ class MeanSquaredError(Loss):
 
     def backward(self):
         diff = self.cache
-        return diff * (2.0 / diff.size)
+        return diff * (2.0 / math.prod(diff.shape))
 
 
 class Huber(Loss):
@@ -88,7 +90,7 @@ class Huber(Loss):
 
     def backward(self):
         xp, d = backend.namespace(), self.cache
-        return xp.clip(d, -self.delta, self.delta) / d.size
+        return xp.clip(d, -self.delta, self.delta) / math.prod(d.shape)
 
 
 class BinaryCrossEntropy(Loss):
@@ -112,7 +114,7 @@ class BinaryCrossEntropy(Loss):
         z, target = self.cache
         e = xp.exp(-xp.abs(z))
         sigmoid = xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-        return (sigmoid - target) / z.size
+        return (sigmoid - target) / math.prod(z.shape)
 
 
 class SoftmaxCrossEntropy(Loss):

@@ -9,6 +9,8 @@ update `value` in place.
 """
 from __future__ import annotations
 
+import math
+
 from . import backend
 
 
@@ -25,7 +27,7 @@ class Parameter:
 
     @property
     def size(self) -> int:
-        return int(self.value.size)
+        return math.prod(self.value.shape)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (in place, so no new memory each step)."""

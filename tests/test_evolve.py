@@ -185,6 +185,8 @@ def test_bad_elite_and_metric_are_refused(xor):
         evolve.genetic(mlp(), evolve.data_fitness(X, y), population=4, elite=4, verbose=0)
     with pytest.raises(ValueError, match="metric"):
         evolve.data_fitness(X, y, metric="f1")
+    with pytest.raises(ValueError, match="classification loss"):
+        evolve.data_fitness(X, y, loss=dm.MeanSquaredError(), metric="accuracy")
 
 
 def test_nan_fitness_names_the_generation():
