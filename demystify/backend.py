@@ -88,8 +88,7 @@ def available_backends() -> list[str]:
 def asarray(x, dtype=None):
     """Move a host (NumPy) array or number onto the active backend."""
     xp = namespace()
-    if dtype is not None:
-        dtype = getattr(xp, np.dtype(dtype).name)
+    dtype = None if dtype is None else getattr(xp, np.dtype(dtype).name)
     try:
         return xp.asarray(x, dtype=dtype)
     except (TypeError, ValueError, RuntimeError):  # an array of another backend
@@ -104,9 +103,7 @@ def to_numpy(x) -> np.ndarray:
         return x.get()
     if hasattr(x, "detach"):  # PyTorch
         return x.detach().cpu().numpy()
-    if hasattr(x, "__dlpack__"):  # array_api_strict and other CPU arrays
-        return np.from_dlpack(x)
-    return np.asarray(x)
+    return np.from_dlpack(x) if hasattr(x, "__dlpack__") else np.asarray(x)  # array_api_strict; lists
 
 
 def dtype_name(x) -> str:

@@ -1,0 +1,292 @@
+"""How fast is demystify? One epoch of an MNIST-sized MLP beside its peers.
+
+    python benchmarks/train_speed.py [--quick] [--batch 128 8192] [--repeats 3]
+
+The same job for every system: 60,000 x 784 float32 inputs (random, seeded;
+nothing is downloaded), a 784-256-128-10 ReLU network, softmax cross-entropy,
+plain SGD (lr 0.01), one epoch. Systems: demystify on each available backend,
+a minimal hand-written NumPy loop (the floor for a NumPy library), a hand-written
+CuPy loop (GPU only), PyTorch eager on the same device, scikit-learn's
+MLPClassifier, and the floating-point limit: the epoch's matmul FLOPs divided by
+the float32 matmul rate measured here with one large ``np.matmul``.
+
+Every peer uses the same number of threads as NumPy's BLAS. Times are the
+median of ``--repeats`` epochs; memory is the traced peak of one epoch, and a
+3-epoch run checks that the peak does not grow from epoch to epoch.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+import demystify as dm
+
+SIZES = (784, 256, 128, 10)
+LR = 0.01
+
+
+def matmul_flops(rows: int) -> int:
+    """Matmul FLOPs of one epoch: forward 2*n*sum(a*b); backward the weight gradient of
+    every layer (same again) and the input gradient of every layer but the first."""
+    pairs = list(zip(SIZES[:-1], SIZES[1:]))
+    forward = 2 * rows * sum(a * b for a, b in pairs)
+    backward = forward + 2 * rows * sum(a * b for a, b in pairs[1:])
+    return forward + backward
+
+
+def measured_matmul_rate(xp=np, n: int = 2048, sync=lambda: None) -> float:
+    """float32 FLOP/s of a large square matmul (best of 5)."""
+    a = xp.asarray(np.random.default_rng(0).random((n, n), dtype=np.float32))
+    best = float("inf")
+    for _ in range(6):
+        start = time.perf_counter()
+        xp.matmul(a, a)
+        sync()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best
+
+
+def init_weights(seed=0):
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(0, np.sqrt(2 / a), (a, b)).astype(np.float32), np.zeros(b, np.float32))
+            for a, b in zip(SIZES[:-1], SIZES[1:])]
+
+
+def hand_loop(xp, to_device=lambda a: a):
+    """The floor: the fewest array operations one epoch of this MLP can be written with."""
+    params = [(to_device(w), to_device(b)) for w, b in init_weights()]
+
+    def epoch(X, y, batch, seed):
+        order = np.random.default_rng(seed).permutation(len(X))
+        for start in range(0, len(X), batch):
+            index = order[start:start + batch]
+            x = to_device(X[index])
+            acts = [x]
+            for i, (w, b) in enumerate(params):
+                z = x @ w
+                z += b
+                x = xp.maximum(z, 0, out=z) if i < len(params) - 1 else z
+                acts.append(x)
+            z = x - x.max(axis=1, keepdims=True)  # softmax cross-entropy, fused
+            p = xp.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[xp.arange(len(index)), to_device(y[index])] -= 1
+            g = p / len(index)
+            for i in reversed(range(len(params))):
+                w, b = params[i]
+                gw, gb = acts[i].T @ g, g.sum(axis=0)
+                if i:
+                    g = g @ w.T
+                    g *= acts[i] > 0
+                w -= LR * gw
+                b -= LR * gb
+    return epoch
+
+
+def demystify_system(name):
+    def make():
+        with dm.use(name):
+            model = dm.Sequential([dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(),
+                                   dm.Dense(128, 10)], seed=0)
+        loss = dm.SoftmaxCrossEntropy()
+        optimizer = dm.SGD(model.parameters(), lr=LR)
+
+        def epoch(X, y, batch, seed):
+            with dm.use(name):
+                dm.fit(model, loss, optimizer, X, y, epochs=1, batch_size=batch, seed=seed, verbose=0)
+        return epoch
+    return make
+
+
+def torch_system(device):
+    def make():
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                    torch.nn.ReLU(), torch.nn.Linear(128, 10)).to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def epoch(X, y, batch, seed):
+            order = np.random.default_rng(seed).permutation(len(X))
+            for start in range(0, len(X), batch):
+                index = order[start:start + batch]
+                x = torch.from_numpy(X[index]).to(device)
+                target = torch.from_numpy(y[index]).to(device)
+                optimizer.zero_grad(set_to_none=True)
+                loss_fn(model(x), target).backward()
+                optimizer.step()
+            if device == "cuda":
+                torch.cuda.synchronize()
+        return epoch
+    return make
+
+
+def sklearn_system():
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    def epoch(X, y, batch, seed):
+        model = MLPClassifier(hidden_layer_sizes=SIZES[1:-1], solver="sgd", learning_rate_init=LR,
+                              momentum=0.0, alpha=0.0, batch_size=batch, max_iter=1, shuffle=True,
+                              random_state=seed, tol=0.0, n_iter_no_change=10 ** 9)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+    return epoch
+
+
+def gpu_available() -> bool:
+    try:
+        import cupy
+        return bool(cupy.cuda.is_available())
+    except Exception:
+        return False
+
+
+def systems(threads: int) -> dict:
+    found = {f"demystify[{name}]": demystify_system(name) for name in dm.available_backends()}
+    found["hand NumPy loop"] = lambda: hand_loop(np)
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        found["PyTorch eager CPU"] = torch_system("cpu")
+        if torch.cuda.is_available():
+            found["PyTorch eager CUDA"] = torch_system("cuda")
+    except ImportError:
+        pass
+    if gpu_available():
+        import cupy
+        found["hand CuPy loop"] = lambda: _synced(hand_loop(cupy, cupy.asarray))
+    try:
+        import sklearn  # noqa: F401
+        found["scikit-learn MLP"] = sklearn_system
+    except ImportError:
+        pass
+    return found
+
+
+def _synced(epoch):
+    import cupy
+
+    def run(*args):
+        epoch(*args)
+        cupy.cuda.Device().synchronize()
+    return run
+
+
+def time_epochs(epoch, X, y, batch, repeats):
+    times = []
+    for repeat in range(repeats):
+        start = time.perf_counter()
+        epoch(X, y, batch, repeat)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def memory_per_epoch(name, epoch, X, y, batch, epochs=3):
+    """Peak bytes allocated during each of `epochs` epochs (host: tracemalloc; GPU: its pool)."""
+    peaks = []
+    if "CUDA" in name or "cupy" in name.lower():
+        for e in range(epochs):
+            if "CUDA" in name:
+                import torch
+                torch.cuda.reset_peak_memory_stats()
+                epoch(X, y, batch, e)
+                peaks.append(torch.cuda.max_memory_allocated())
+            else:
+                import cupy
+                epoch(X, y, batch, e)
+                peaks.append(cupy.get_default_memory_pool().total_bytes())
+        return peaks
+    if "PyTorch" in name:
+        return None  # torch's CPU allocator is invisible to tracemalloc
+    tracemalloc.start()
+    for e in range(epochs):
+        tracemalloc.reset_peak()
+        epoch(X, y, batch, e)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+    tracemalloc.stop()
+    return peaks
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 rows, 1 repeat, no memory runs")
+    parser.add_argument("--batch", type=int, nargs="+", default=[128, 8192])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=60_000)
+    args = parser.parse_args(argv)
+    rows, repeats = (10_000, 1) if args.quick else (args.rows, args.repeats)
+
+    from threadpoolctl import threadpool_info
+    threads = max([pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"] or [1])
+    rng = np.random.default_rng(0)
+    X = rng.random((rows, SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, SIZES[-1], rows)
+    rate = measured_matmul_rate()
+    print(f"{rows:,} x {SIZES[0]} float32, MLP {'-'.join(map(str, SIZES))}, SGD, {threads} BLAS thread(s), "
+          f"float32 matmul rate {rate / 1e9:.1f} GFLOP/s, repeats {repeats}")
+
+    results = {}  # (system, batch) -> seconds
+    memory = {}
+    for batch in args.batch:
+        limit = matmul_flops(rows) / rate
+        results[("FLOP limit (matmuls only)", batch)] = limit
+        for name, make in systems(threads).items():
+            epoch = make()
+            epoch(X[:2 * batch], y[:2 * batch], batch, 99)  # warm up: allocate, load kernels
+            results[(name, batch)] = time_epochs(epoch, X, y, batch, repeats)
+            if not args.quick and batch == args.batch[0]:
+                memory[name] = memory_per_epoch(name, make(), X, y, batch)
+            print(f"  batch {batch:>5}  {name:<26} {results[(name, batch)]:8.3f} s", flush=True)
+
+    names = list(dict.fromkeys(name for name, _ in results))
+    print(f"\nseconds per epoch (median of {repeats}); peak memory of one epoch at batch {args.batch[0]}")
+    print(f"| {'system':<26} | " + " | ".join(f"batch {b:>5}" for b in args.batch)
+          + " | peak MiB | grows over 3 epochs? |")
+    print("|" + "---|" * (len(args.batch) + 3))
+    for name in names:
+        cells = " | ".join(f"{results[(name, b)]:>11.3f}" if (name, b) in results else f"{'-':>11}"
+                           for b in args.batch)
+        peaks = memory.get(name)
+        mem = f"{max(peaks) / 2 ** 20:8.1f}" if peaks else f"{'n/a':>8}"
+        grows = ("yes" if peaks[-1] > 1.05 * peaks[0] + 2 ** 20 else "no") if peaks else "n/a"
+        print(f"| {name:<26} | {cells} | {mem} | {grows:<20} |")
+
+    def ratio(a, b, batch):
+        return results[(a, batch)] / results[(b, batch)] if (a, batch) in results and (b, batch) in results else None
+
+    print("\nratios (demystify[numpy] time / peer time; < 1 means demystify is faster)")
+    for batch in args.batch:
+        for peer in names:
+            r = ratio("demystify[numpy]", peer, batch)
+            if r is not None and peer != "demystify[numpy]":
+                print(f"  batch {batch:>5}: vs {peer:<26} {r:6.2f}x")
+
+    targets = [("CPU: demystify <= 1.10x hand NumPy loop", "demystify[numpy]", "hand NumPy loop", 1.10),
+               ("CPU: demystify <= 0.85x PyTorch CPU eager", "demystify[numpy]", "PyTorch eager CPU", 0.85),
+               ("CPU: demystify >= 1.5x faster than scikit-learn", "demystify[numpy]", "scikit-learn MLP", 1 / 1.5)]
+    gpu_targets = [("GPU: CuPy at batch 128 no slower than PyTorch CUDA", "demystify[cupy]", 128, 1.0),
+                   ("GPU: CuPy at batch 8192 <= 1.25x PyTorch CUDA", "demystify[cupy]", 8192, 1.25)]
+    print("\ntargets")
+    for label, mine, peer, bound in targets:
+        for batch in args.batch:
+            r = ratio(mine, peer, batch)
+            verdict = "not measured" if r is None else ("MET" if r <= bound else "MISSED")
+            print(f"  {label:<52} batch {batch:>5}: {verdict}" + (f" ({r:.2f}x)" if r else ""))
+    for label, mine, batch, bound in gpu_targets:
+        r = ratio(mine, "PyTorch eager CUDA", batch)
+        verdict = "not measured (no GPU)" if r is None else ("MET" if r <= bound else "MISSED")
+        print(f"  {label:<52} {verdict}" + (f" ({r:.2f}x)" if r else ""))
+    if not gpu_available():
+        print("\nno CUDA GPU here: the CuPy and PyTorch CUDA rows were not measured")
+
+
+if __name__ == "__main__":
+    main()
