@@ -10,7 +10,9 @@ CuPy loop (GPU only), PyTorch eager on the same device, scikit-learn's
 MLPClassifier, and the floating-point limit: the epoch's matmul FLOPs divided by
 the float32 matmul rate measured here with one large ``np.matmul``.
 
-Every peer uses the same number of threads as NumPy's BLAS. Times are the
+Every peer uses the same number of threads as NumPy's BLAS, and each system runs in a
+fresh Python process: PyTorch's OpenMP worker threads otherwise keep spinning after it
+finishes and slowed whichever system ran next by up to 2x on a 2-core machine. Times are the
 median of ``--repeats`` epochs; memory is the traced peak of one epoch, and a
 3-epoch run checks that the peak does not grow from epoch to epoch.
 """
@@ -21,6 +23,10 @@ import statistics
 import time
 import tracemalloc
 import warnings
+
+import json
+import subprocess
+import sys
 
 import numpy as np
 
@@ -204,7 +210,7 @@ def memory_per_epoch(name, epoch, X, y, batch, epochs=3):
                 epoch(X, y, batch, e)
                 peaks.append(cupy.get_default_memory_pool().total_bytes())
         return peaks
-    if "PyTorch" in name:
+    if "PyTorch" in name or name == "demystify[torch]":
         return None  # torch's CPU allocator is invisible to tracemalloc
     tracemalloc.start()
     for e in range(epochs):
@@ -221,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, nargs="+", default=[128, 8192])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=60_000)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # time one system in this process
+    parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rows, repeats = (10_000, 1) if args.quick else (args.rows, args.repeats)
 
@@ -229,6 +237,14 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     X = rng.random((rows, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], rows)
+    if args.worker:
+        batch, make = args.batch[0], systems(threads)[args.worker]
+        epoch = make()
+        epoch(X[:2 * batch], y[:2 * batch], batch, 99)  # warm up: allocate, load kernels
+        seconds = time_epochs(epoch, X, y, batch, repeats)
+        peaks = memory_per_epoch(args.worker, make(), X, y, batch) if args.memory else None
+        print(json.dumps({"seconds": seconds, "peaks": peaks}))
+        return
     rate = measured_matmul_rate()
     print(f"{rows:,} x {SIZES[0]} float32, MLP {'-'.join(map(str, SIZES))}, SGD, {threads} BLAS thread(s), "
           f"float32 matmul rate {rate / 1e9:.1f} GFLOP/s, repeats {repeats}")
@@ -236,15 +252,18 @@ def main(argv=None):
     results = {}  # (system, batch) -> seconds
     memory = {}
     for batch in args.batch:
-        limit = matmul_flops(rows) / rate
-        results[("FLOP limit (matmuls only)", batch)] = limit
-        for name, make in systems(threads).items():
-            epoch = make()
-            epoch(X[:2 * batch], y[:2 * batch], batch, 99)  # warm up: allocate, load kernels
-            results[(name, batch)] = time_epochs(epoch, X, y, batch, repeats)
+        results[("FLOP limit (matmuls only)", batch)] = matmul_flops(rows) / rate
+        for name in systems(threads):
+            command = [sys.executable, __file__, "--worker", name, "--rows", str(rows),
+                       "--repeats", str(repeats), "--batch", str(batch)]
             if not args.quick and batch == args.batch[0]:
-                memory[name] = memory_per_epoch(name, make(), X, y, batch)
-            print(f"  batch {batch:>5}  {name:<26} {results[(name, batch)]:8.3f} s", flush=True)
+                command.append("--memory")
+            report = json.loads(subprocess.run(command, capture_output=True, text=True,
+                                               check=True).stdout.splitlines()[-1])
+            results[(name, batch)] = report["seconds"]
+            if report["peaks"]:
+                memory[name] = report["peaks"]
+            print(f"  batch {batch:>5}  {name:<28} {results[(name, batch)]:8.3f} s", flush=True)
 
     names = list(dict.fromkeys(name for name, _ in results))
     print(f"\nseconds per epoch (median of {repeats}); peak memory of one epoch at batch {args.batch[0]}")
