@@ -14,8 +14,8 @@ from . import activations, datasets, layers, losses, metrics, model, optim, savi
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demystify", description="demystify from the command line")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train a handwritten-digit classifier and save it")
+    demo = parser.add_subparsers(dest="command", required=True).add_parser(
+        "demo", help="train a handwritten-digit classifier and save it")
     demo.add_argument("--epochs", type=int, default=40, help="passes over the training digits (default 40)")
     demo.add_argument("--hidden", type=int, default=256, help="units in the hidden layer (default 256)")
     demo.add_argument("--seed", type=int, default=0, help="seed for the weights and the shuffling (default 0)")
@@ -29,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
                                 layers.Dense(args.hidden, 10)], seed=args.seed)
     steps = args.epochs * -(-len(X_train) // 32)  # batches of 32; -(-a // b) is a ceiling division
     optimizer = optim.AdamW(network.parameters(), lr=2e-3, weight_decay=0.01, schedule=optim.CosineDecay(steps))
-    print(f"training on {len(X_train)} digits, testing on {len(X_test)}")
     training.fit(network, losses.SoftmaxCrossEntropy(), optimizer, X_train, y_train, epochs=args.epochs,
                  batch_size=32, seed=args.seed)
     print(f"held-out accuracy: {metrics.accuracy(network.predict(X_test), y_test):.4f}")

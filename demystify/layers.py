@@ -55,8 +55,7 @@ class Layer:
         return iter(())
 
     def parameters(self) -> Iterator[Parameter]:
-        for _, parameter in self.named_parameters():
-            yield parameter
+        return (parameter for _, parameter in self.named_parameters())
 
     def zero_grad(self) -> None:
         for parameter in self.parameters():
@@ -105,8 +104,7 @@ class Dense(Layer):
         self.initialize(initializers.as_generator(seed), dtype)
 
     def initialize(self, rng, dtype=None) -> None:
-        dtype = dtype or getattr(self, "dtype", "float32")
-        self.dtype = dtype
+        self.dtype = dtype = dtype or getattr(self, "dtype", "float32")
         draw = initializers.get(self.init)
         self.weights = Parameter(backend.asarray(draw((self.n_in, self.n_out), rng), dtype))
         self.bias = Parameter(backend.asarray(initializers.zeros(self.n_out), dtype))
@@ -152,8 +150,7 @@ class Dropout(Layer):
         super().__init__()
         if not 0.0 <= p < 1.0:
             raise ValueError(f"Dropout probability must be in [0, 1), got {p!r}")
-        self.p = p
-        self.rng = initializers.as_generator(seed)
+        self.p, self.rng = p, initializers.as_generator(seed)
 
     def initialize(self, rng, dtype=None) -> None:
         self.rng = rng.spawn(1)[0]  # its own stream, derived from the model's seed

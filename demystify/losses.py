@@ -67,8 +67,7 @@ class MeanSquaredError(Loss):
         return float(xp.mean(self.cache * self.cache))
 
     def backward(self):
-        diff = self.cache
-        return diff * (2.0 / math.prod(diff.shape))
+        return self.cache * (2.0 / math.prod(self.cache.shape))
 
 
 class Huber(Loss):
@@ -105,13 +104,11 @@ class BinaryCrossEntropy(Loss):
         xp = backend.namespace()
         target = _as_target("BinaryCrossEntropy", pred, target)
         self.cache = (pred, target)
-        zeros = xp.zeros_like(pred)
-        losses = xp.maximum(pred, zeros) - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))
+        losses = xp.maximum(pred, xp.zeros_like(pred)) - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))
         return float(xp.mean(losses))
 
     def backward(self):
-        xp = backend.namespace()
-        z, target = self.cache
+        (z, target), xp = self.cache, backend.namespace()
         e = xp.exp(-xp.abs(z))
         sigmoid = xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return (sigmoid - target) / math.prod(z.shape)

@@ -51,16 +51,16 @@ class Callback:
     """Hooks into `fit`; return True from `on_step_end` / `on_epoch_end` to stop training."""
 
     def on_train_begin(self, model) -> None:
-        pass
+        """Called once, before the first step, with the model being trained."""
 
     def on_step_end(self, step: int, logs: dict) -> bool | None:
-        pass
+        """Called after every optimizer step; `logs` has the batch's "loss" and the "epoch"."""
 
     def on_epoch_end(self, epoch: int, logs: dict) -> bool | None:
-        pass
+        """Called after every epoch with that epoch's numbers (the ones `History` keeps)."""
 
     def on_train_end(self, history: History) -> None:
-        pass
+        """Called once when training ends, however it ends."""
 
 
 class EarlyStopping(Callback):
@@ -107,13 +107,11 @@ def check_data(model, loss, X, y, name: str = "training data"):
     if not (np.isfinite(X.min()) and np.isfinite(X.max())):  # min/max meet any NaN or inf without a copy
         raise ValueError(f"{name}: X contains NaN or infinite values; clean or impute them first")
     if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1:
-        n_classes = model.predict(X[:1]).shape[1]
-        check_labels(y, n_classes, where=f"{name}: labels")
+        check_labels(y, model.predict(X[:1]).shape[1], where=f"{name}: labels")
     if isinstance(loss, BinaryCrossEntropy) and (np.any(y < 0) or np.any(y > 1)):
         raise ValueError(f"{name}: BinaryCrossEntropy needs targets between 0 and 1, "
                          f"found {y.min()} to {y.max()}")
-    X = X.astype(model.dtype, copy=False)
-    return X, y
+    return X.astype(model.dtype, copy=False), y
 
 
 def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
