@@ -202,13 +202,26 @@ def exercise_notebooks():
             if any(is_exercise(cell) for cell in nbformat.read(path, as_version=4).cells)]
 
 
-def test_the_notebooks_hold_at_least_seven_exercises():
+# which checkers each teaching notebook must exercise (by its number)
+EXPECTED_EXERCISES = {"01": {"neuron_forward", "dense_forward"}, "02": {"relu"},
+                      "03": {"softmax_cross_entropy"}, "04": {"dense_backward"},
+                      "05": {"sgd_momentum_step"}, "06": {"training_loop"}}
+
+
+def test_every_present_teaching_notebook_holds_its_exercises():
     tagged = [(path.name, CHECK_CALL.search(cell.source).group(1) if CHECK_CALL.search(cell.source) else None)
               for path in sorted(NOTEBOOKS.glob("*.ipynb"))
               for cell in nbformat.read(path, as_version=4).cells
               if "exercise" in cell.get("metadata", {}).get("tags", [])]
     assert all(name for _, name in tagged), f"an exercise cell without a check.<name>(...) call: {tagged}"
-    assert len(tagged) >= 7, f"only {len(tagged)} exercise cells in notebooks/: {tagged}"
+    found: dict[str, set] = {}
+    for notebook, name in tagged:
+        found.setdefault(notebook[:2], set()).add(name)
+    present = {path.name[:2] for path in NOTEBOOKS.glob("*.ipynb")}
+    for number, names in EXPECTED_EXERCISES.items():
+        if number in present:
+            assert names <= found.get(number, set()), f"notebook {number} lacks exercises {names}: {tagged}"
+    assert len(tagged) >= 5, f"only {len(tagged)} exercise cells in notebooks/: {tagged}"
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +237,9 @@ def test_student_copies_hold_no_solutions(student_copies):
         student = nbformat.read(student_copies / path.name, as_version=4)
         assert len(student.cells) == len(solved.cells)
         for before, after in zip(solved.cells, student.cells):
+            if before.cell_type != "code":  # prose may mention the markers; only code holds solutions
+                assert after.source == before.source
+                continue
             assert BEGIN not in after.source and END not in after.source
             if BEGIN not in before.source:
                 assert after.source == before.source
