@@ -30,8 +30,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """``dm.viz`` is imported on first use (PEP 562), so ``import demystify`` never loads matplotlib."""
-    if name == "viz":
+    """``dm.viz`` and ``dm.spark`` are imported on first use (PEP 562): ``import demystify`` never loads matplotlib or PySpark."""
+    if name in ("viz", "spark"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'demystify' has no attribute {name!r}")

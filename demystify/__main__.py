@@ -5,8 +5,6 @@ quarter out, standardise with the training statistics, train a small network
 (progress bar included), report the accuracy on the held-out quarter, and save
 the model as a data-only ``.npz`` that ``dm.load`` reads back.
 """
-from __future__ import annotations
-
 import argparse
 
 from . import activations, datasets, layers, losses, metrics, model, optim, saving, training

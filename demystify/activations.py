@@ -6,8 +6,6 @@ function between them is what lets a network bend. Each activation is a pair:
 the function ``f`` and its derivative ``f'``, and backward is the chain rule
 ``dL/dx = dL/dy * f'(x)``, entry by entry.
 """
-from __future__ import annotations
-
 from . import backend
 from .layers import Layer
 
@@ -33,16 +31,12 @@ class Activation(Layer):
         return grad_out * self.derivative(x, y)
 
 
-def _zero(x):
-    """A 0-d zero of `x`'s type, so comparisons and maximum stay within the array API."""
-    return backend.namespace().asarray(0, dtype=x.dtype)
-
-
 class ReLU(Activation):
     """``f(x) = max(x, 0)``; ``f'(x) = 1 if x > 0 else 0``."""
 
     def function(self, x):
-        return backend.namespace().maximum(x, _zero(x))
+        xp = backend.namespace()
+        return xp.maximum(x, xp.asarray(0, dtype=x.dtype))  # a zero of x's type: the array API mixes no types
 
     def derivative(self, x, y):
         return backend.namespace().astype(x > 0, x.dtype)

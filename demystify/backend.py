@@ -16,8 +16,6 @@ Choosing the library is one line, and the only global setting in the package::
 Parameters are always created on the host with NumPy's seeded generator and
 then moved with ``asarray``, so a seed gives the same network on every backend.
 """
-from __future__ import annotations
-
 import importlib
 
 import numpy as np
@@ -33,19 +31,20 @@ BACKENDS = {
 _active = {"name": "numpy", "xp": np}
 
 
-def _load(name: str):
-    """Import the namespace for backend `name`, with a plain error when it is missing."""
+def _load(name: str, quiet: bool = False):
+    """Import the namespace for backend `name`; when it is missing, a plain error (or None if `quiet`)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
     module, extra = BACKENDS[name]
     try:
-        xp = importlib.import_module(module)
-        if name == "cupy" and not xp.cuda.is_available():
+        if name == "cupy" and not importlib.import_module("cupy").cuda.is_available():
             raise ImportError("CuPy is installed but no CUDA GPU is visible")
+        return importlib.import_module(module)
     except ImportError as error:
+        if quiet:
+            return None
         raise ImportError(f"the {name!r} backend is not available ({error}); "
                           f'install it with: pip install "demystify[{extra}]"') from None
-    return xp
 
 
 class use:
@@ -75,14 +74,7 @@ def backend_name() -> str:
 
 def available_backends() -> list[str]:
     """The backends that can be used on this machine, NumPy first."""
-    found = []
-    for name in BACKENDS:
-        try:
-            _load(name)
-            found.append(name)
-        except ImportError:
-            pass
-    return found
+    return [name for name in BACKENDS if _load(name, quiet=True) is not None]
 
 
 def asarray(x, dtype=None):

@@ -10,8 +10,6 @@ is an independent witness for the fast backward pass. We check in float64,
 where the estimate is good to about 1e-9, so a relative error above 1e-6
 means a bug, not rounding.
 """
-from __future__ import annotations
-
 import numpy as np
 
 from . import backend
@@ -37,15 +35,14 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
 
     try:
         loss_now()
-        for p in params.values():  # float64 gradients to go with the float64 values
-            p.grad = backend.namespace().zeros_like(p.value)
+        model.zero_grad()  # backward's fresh float64 gradients become the sums
         analytic = {"input": backend.to_numpy(model.backward(loss.backward()))}
         analytic.update({name: backend.to_numpy(p.grad) for name, p in params.items()})
         numeric = {name: _central_differences(loss_now, array, eps) for name, array in host.items()}
     finally:
         for name, p in params.items():
             p.value = originals[name]
-            p.grad = backend.namespace().zeros_like(originals[name])
+        model.zero_grad()
     return {name: _relative_error(analytic[name], numeric[name]) for name in analytic}
 
 

@@ -13,8 +13,6 @@ on ``[-a, a]`` has variance ``a**2 / 3``). Biases start at zero. Arrays are
 drawn on the host from a NumPy generator, so one seed gives bit-identical
 weights on every backend.
 """
-from __future__ import annotations
-
 import numpy as np
 
 
@@ -30,13 +28,11 @@ def zeros(shape, rng=None) -> np.ndarray:
 
 
 def glorot_normal(shape, rng) -> np.ndarray:
-    n_in, n_out = shape
-    return rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=shape)
+    return rng.normal(0.0, np.sqrt(2.0 / sum(shape)), size=shape)  # sum(shape) = n_in + n_out
 
 
 def glorot_uniform(shape, rng) -> np.ndarray:
-    n_in, n_out = shape
-    limit = np.sqrt(6.0 / (n_in + n_out))
+    limit = np.sqrt(6.0 / sum(shape))
     return rng.uniform(-limit, limit, size=shape)
 
 

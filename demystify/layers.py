@@ -6,14 +6,12 @@ A layer is two functions side by side:
   into outputs, and caches what the backward pass will need;
 * ``backward(grad_out)`` receives ``dL/d(output)``, the gradient of the loss
   with respect to the layer's outputs, adds the gradients of its parameters
-  into their ``.grad``, and returns ``dL/d(input)`` for the layer before it.
+  into their ``.grad`` (``parameter.accumulate``), and returns ``dL/d(input)`` for the layer before it.
 
 That is the whole of backpropagation: the chain rule applied one layer at a
 time, from the loss back to the data. The dense layer below is where nearly
 all of a network's arithmetic happens: three matrix products per batch.
 """
-from __future__ import annotations
-
 from typing import Iterator
 
 from . import backend
@@ -94,8 +92,7 @@ class Dense(Layer):
     Column ``j`` of `weights` holds the input weights of output unit ``j``.
     """
 
-    def __init__(self, n_in: int, n_out: int, init: str = "he_normal", seed=None,
-                 dtype: str = "float32"):
+    def __init__(self, n_in: int, n_out: int, init: str = "he_normal", seed=None, dtype: str = "float32"):
         super().__init__()
         for name, value in (("n_in", n_in), ("n_out", n_out)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -129,8 +126,8 @@ class Dense(Layer):
         * ``dL/dx       = g @ weights.T`` ``(batch, n_out) @ (n_out, n_in)``
         """
         xp, x = backend.namespace(), self.cache
-        self.weights.grad += xp.matmul(x.T, grad_out)
-        self.bias.grad += xp.sum(grad_out, axis=0)
+        self.weights.accumulate(xp.matmul(x.T, grad_out))
+        self.bias.accumulate(xp.sum(grad_out, axis=0))
         return xp.matmul(grad_out, self.weights.value.T) if input_grad else None
 
     def config(self) -> dict:

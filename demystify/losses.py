@@ -6,8 +6,6 @@ the gradient that starts backpropagation. Classification losses take raw
 scores (logits), not probabilities: fusing the squashing function into the loss
 makes both the value and the gradient simpler and numerically stable.
 """
-from __future__ import annotations
-
 import math
 
 import numpy as np
@@ -36,8 +34,7 @@ def _as_target(name: str, pred, target):
     if target.ndim == 1 and pred.ndim == 2 and pred.shape[1] == 1:
         target = xp.reshape(target, (-1, 1))
     if tuple(pred.shape) != tuple(target.shape):
-        raise ValueError(f"{name}: predictions have shape {tuple(pred.shape)} "
-                         f"but targets have shape {tuple(target.shape)}")
+        raise ValueError(f"{name}: predictions have shape {tuple(pred.shape)} but targets have shape {tuple(target.shape)}")
     return target
 
 
@@ -125,8 +122,7 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, pred, target) -> float:
         xp = backend.namespace()
         if pred.ndim != 2:
-            raise ValueError(f"SoftmaxCrossEntropy expects scores of shape (batch, classes), "
-                             f"got {tuple(pred.shape)}")
+            raise ValueError(f"SoftmaxCrossEntropy expects scores of shape (batch, classes), got {tuple(pred.shape)}")
         target = self._one_hot(pred, target)
         shifted = pred - xp.max(pred, axis=1, keepdims=True)  # exp can no longer overflow
         exps = xp.exp(shifted)

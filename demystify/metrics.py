@@ -2,8 +2,6 @@
 
 They work on host NumPy arrays, such as those `Sequential.predict` returns.
 """
-from __future__ import annotations
-
 import numpy as np
 
 from .backend import to_numpy
@@ -50,5 +48,5 @@ def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
 
 def mse(pred, target) -> float:
     """Mean squared error over every entry."""
-    pred, target = to_numpy(pred), to_numpy(target)
-    return float(np.mean((pred - target.reshape(pred.shape)) ** 2))
+    pred = to_numpy(pred)
+    return float(np.mean((pred - to_numpy(target).reshape(pred.shape)) ** 2))

@@ -7,8 +7,6 @@ dotted names (``"0.weights"`` is the weight matrix of layer 0), predicts in
 batches, and reads and writes all weights at once -- as a list of arrays or
 as one flat vector, which is what gradient-free training needs.
 """
-from __future__ import annotations
-
 import numpy as np
 
 from . import backend
@@ -77,8 +75,7 @@ class Sequential(Layer):
 
     def predict(self, X, batch_size: int = 1024) -> np.ndarray:
         """The network's outputs for `X` as a NumPy array, in inference mode, batch by batch."""
-        X = np.asarray(backend.to_numpy(X))
-        was_training = self.training
+        X, was_training = np.asarray(backend.to_numpy(X)), self.training
         self.eval()
         try:
             outputs = [backend.to_numpy(self.forward(backend.asarray(X[start:start + batch_size], self.dtype)))
@@ -107,8 +104,7 @@ class Sequential(Layer):
 
     def set_weights(self, weights) -> None:
         """Replace every parameter; counts and shapes are checked before anything changes."""
-        named = list(self.named_parameters())
-        weights = list(weights)
+        named, weights = list(self.named_parameters()), list(weights)
         if len(weights) != len(named):
             raise ValueError(f"set_weights expected {len(named)} arrays, got {len(weights)}")
         for (name, parameter), array in zip(named, weights):
@@ -126,8 +122,7 @@ class Sequential(Layer):
         vector = np.asarray(vector)
         sizes = [p.size for p in self.parameters()]
         if vector.ndim != 1 or vector.size != sum(sizes):
-            raise ValueError(f"vector_to_parameters expected a flat vector of {sum(sizes)} numbers, "
-                             f"got shape {vector.shape}")
+            raise ValueError(f"vector_to_parameters expected a flat vector of {sum(sizes)} numbers, got shape {vector.shape}")
         pieces = np.split(vector, np.cumsum(sizes)[:-1])
         self.set_weights([piece.reshape(p.shape) for piece, p in zip(pieces, self.parameters())])
 
@@ -155,9 +150,6 @@ class Sequential(Layer):
                 isinstance(i, int) and 0 <= i < n for i, n in zip(index, named[name].shape)):
             raise ValueError(f"index {index} does not fit parameter {name!r} of shape {named[name].shape}")
         return named[name], index
-
-    def config(self) -> dict:
-        return {"layers": len(self.layers)}
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"  {layer!r}" for layer in self.layers)

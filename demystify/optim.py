@@ -12,8 +12,6 @@ Shared extras: L2 weight decay (``g += weight_decay * w``), clipping the global
 gradient norm, and a learning-rate schedule (a function of the step number).
 Updates are done in place, so a step allocates little memory.
 """
-from __future__ import annotations
-
 import math
 
 from . import backend
@@ -43,8 +41,7 @@ class CosineDecay:
 class Optimizer:
     """Base class: keeps the parameters, applies decay, clipping and schedule, then `update`."""
 
-    def __init__(self, parameters, lr: float, weight_decay: float = 0.0,
-                 clip_norm: float | None = None, schedule=None):
+    def __init__(self, parameters, lr: float, weight_decay: float = 0.0, clip_norm: float | None = None, schedule=None):
         self.parameters = list(parameters)
         if not self.parameters:
             raise ValueError(f"{type(self).__name__} got no parameters to optimise")
@@ -96,8 +93,7 @@ class SGD(Optimizer):
     ``v = momentum * v + g``;  ``w -= lr * v``  (Nesterov: ``w -= lr * (g + momentum * v)``).
     """
 
-    def __init__(self, parameters, lr: float = 0.01, momentum: float = 0.0,
-                 nesterov: bool = False, **options):
+    def __init__(self, parameters, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **options):
         super().__init__(parameters, lr, **options)
         self.momentum, self.nesterov = momentum, nesterov
         self.velocity = self._state() if momentum else None

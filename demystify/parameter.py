@@ -6,9 +6,12 @@ loss with respect to each of those numbers. Backward passes *add* into `grad`
 (so a layer used twice, or two batches before one step, give the summed
 gradient); `zero_grad()` starts the sum again. Optimizers read `grad` and
 update `value` in place.
-"""
-from __future__ import annotations
 
+A detail for speed: `zero_grad()` writes no zeros, it only forgets the sum.
+The first backward pass after it hands over its fresh gradient array as the
+new sum (`accumulate`), so a training step spends no pass over memory on
+clearing and re-adding its largest arrays. Before that, `grad` reads as zeros.
+"""
 import math
 
 from . import backend
@@ -18,8 +21,7 @@ class Parameter:
     """A learnable array `value` and its accumulated gradient `grad` (same shape)."""
 
     def __init__(self, value):
-        self.value = value
-        self.grad = backend.namespace().zeros_like(value)
+        self.value, self._grad = value, None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -29,14 +31,29 @@ class Parameter:
     def size(self) -> int:
         return math.prod(self.value.shape)
 
+    @property
+    def grad(self):
+        """The gradient accumulated since the last `zero_grad` (zeros if none yet)."""
+        if self._grad is None:  # kept, so that writing into it (grad[...] = ...) is not lost
+            self._grad = backend.namespace().zeros_like(self.value)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = value
+
+    def accumulate(self, grad) -> None:
+        """Add one backward pass's gradient; the first after `zero_grad` is taken over, not copied."""
+        self._grad = grad if self._grad is None else self._grad + grad
+
     def zero_grad(self) -> None:
-        """Forget the accumulated gradient (in place, so no new memory each step)."""
-        self.grad[...] = 0
+        """Forget the accumulated gradient: the next `accumulate` starts a new sum."""
+        self._grad = None
 
     def move(self, dtype=None) -> None:
-        """Move value (and a fresh zero grad) onto the active backend, optionally casting."""
+        """Move value onto the active backend (optionally casting it), forgetting the gradient."""
         self.value = backend.asarray(self.value, dtype=dtype or backend.dtype_name(self.value))
-        self.grad = backend.namespace().zeros_like(self.value)
+        self._grad = None
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.shape}, dtype={backend.dtype_name(self.value)})"

@@ -7,8 +7,6 @@ run anything on your machine. Saving writes a temporary file beside the
 target and renames it into place, which is atomic: an interrupted save leaves
 the old file or the new one, never half of one.
 """
-from __future__ import annotations
-
 import json
 import os
 import tempfile
@@ -54,30 +52,22 @@ def load(path) -> Sequential:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no saved model at {path}")
-    if not zipfile.is_zipfile(path):  # else np.load tries any other file as a pickle
-        raise ValueError(f"{path} is not a readable demystify model: the file is truncated "
-                         f"or not an .npz archive")
     try:
+        if not zipfile.is_zipfile(path):  # else np.load would try any other file as a pickle
+            raise ValueError("the file is truncated or not an .npz archive")
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except ValueError as error:  # NumPy's words for an object array when pickles are off
-        if "pickle" not in str(error):
-            raise ValueError(f"{path} is not a readable demystify model ({error})") from None
-        raise ValueError(f"refusing to load {path}: it contains pickled Python objects, "
-                         f"which could run code; a demystify model never does") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"{path} is not a readable demystify model: the file is truncated "
-                         f"or not an .npz archive ({error})") from None
-    if "architecture" not in arrays:
-        raise ValueError(f"{path} is not a demystify model (it has no architecture entry)")
-    try:
+        if "architecture" not in arrays:
+            raise ValueError("it has no architecture entry, so it was not written by dm.save")
         architecture = json.loads(arrays.pop("architecture").tobytes().decode())
         if architecture.get("format") != FORMAT:
             raise ValueError(f"unknown format {architecture.get('format')!r}")
         layers = [LAYER_TYPES[spec.pop("type")](**spec) for spec in architecture["layers"]]
         model = Sequential(layers, dtype=architecture["dtype"])
         model.set_weights([arrays[name] for name, _ in model.named_parameters()])
-    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a valid demystify model: {type(error).__name__} {error}") from None
-    model.eval()
-    return model
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
+        if "pickle" in str(error):  # NumPy's words for an object array when pickles are off
+            raise ValueError(f"refusing to load {path}: it contains pickled Python objects, "
+                             f"which could run code; a demystify model never does") from None
+        raise ValueError(f"{path} is not a readable demystify model: {type(error).__name__}: {error}") from None
+    return model.eval()

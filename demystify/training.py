@@ -11,8 +11,6 @@ Callbacks let other code watch or steer training without a second loop:
 ``on_step_end`` and ``on_epoch_end`` receive the numbers so far and may
 return True to stop. `EarlyStopping` is one.
 """
-from __future__ import annotations
-
 import math
 
 import numpy as np
@@ -109,8 +107,7 @@ def check_data(model, loss, X, y, name: str = "training data"):
     if isinstance(loss, SoftmaxCrossEntropy) and y.ndim == 1:
         check_labels(y, model.predict(X[:1]).shape[1], where=f"{name}: labels")
     if isinstance(loss, BinaryCrossEntropy) and (np.any(y < 0) or np.any(y > 1)):
-        raise ValueError(f"{name}: BinaryCrossEntropy needs targets between 0 and 1, "
-                         f"found {y.min()} to {y.max()}")
+        raise ValueError(f"{name}: BinaryCrossEntropy needs targets between 0 and 1, found {y.min()} to {y.max()}")
     return X.astype(model.dtype, copy=False), y
 
 
@@ -148,11 +145,9 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int = 32,
             last_good = model.get_weights()  # once an epoch: cheap insurance against divergence
             logs, stop = _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks, epoch)
             if not math.isfinite(logs["loss"]):
-                if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
-                    model.set_weights(last_good)
-                history.stop_reason = (f"the loss became NaN or infinite in epoch {epoch + 1}; "
-                                       f"training stopped, keeping the last finite weights. "
-                                       f"Try a lower learning rate (now {optimizer.lr:g}).")
+                model.set_weights(last_good)  # the weights this epoch started from were finite
+                history.stop_reason = (f"the loss became NaN or infinite in epoch {epoch + 1}; training stopped, "
+                                       f"keeping the last finite weights. Try a lower learning rate (now {optimizer.lr:g}).")
                 raise TrainingError(history.stop_reason, history)
             if validation_data is not None:
                 logs.update({f"val_{key}": value for key, value in
@@ -202,9 +197,7 @@ def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     outputs = model.predict(X, batch_size=batch_size)
     # the loss of the whole set at once: outputs are already on the host and small
     results = {"loss": loss.forward(backend.asarray(outputs), y)}
-    if _is_classifier(loss):
-        results["accuracy"] = accuracy(outputs, y)
-    return results
+    return {**results, "accuracy": accuracy(outputs, y)} if _is_classifier(loss) else results
 
 
 def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
