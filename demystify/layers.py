@@ -6,7 +6,8 @@ A layer is two functions side by side:
   into outputs, and caches what the backward pass will need;
 * ``backward(grad_out)`` receives ``dL/d(output)``, the gradient of the loss
   with respect to the layer's outputs, adds the gradients of its parameters
-  into their ``.grad`` (``parameter.accumulate``), and returns ``dL/d(input)`` for the layer before it.
+  into their ``.grad`` (``parameter.accumulate``), and returns ``dL/d(input)``
+  for the layer before it.
 
 That is the whole of backpropagation: the chain rule applied one layer at a
 time, from the loss back to the data. The dense layer below is where nearly
@@ -102,7 +103,7 @@ class Dense(Layer):
 
     def initialize(self, rng, dtype=None) -> None:
         self.dtype = dtype = dtype or getattr(self, "dtype", "float32")
-        draw = initializers.get(self.init)
+        draw = initializers.get(self.init)  # on the host, from the seeded generator; then moved
         self.weights = Parameter(backend.asarray(draw((self.n_in, self.n_out), rng), dtype))
         self.bias = Parameter(backend.asarray(initializers.zeros(self.n_out), dtype))
 

@@ -42,10 +42,9 @@ class Sequential(Layer):
                     yield f"{index}.{name}", parameter
 
     def train(self, mode: bool = True) -> "Sequential":
-        self.training = mode
         for layer in self.layers:
             layer.train(mode)
-        return self
+        return super().train(mode)
 
     def forward(self, x):
         caches = []  # one per position, so a layer used twice keeps both of its caches

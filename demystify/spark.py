@@ -26,8 +26,8 @@ rounding, which is easy to test and to defend. Each step costs a whole Spark
 job (a fraction of a second of scheduling), so many small minibatch steps
 would spend their time on overhead; big steps are what a cluster is good at.
 
-What travels: the model (architecture, weights, and its gradient buffers, which
-the workers overwrite) in a broadcast, destroyed after the step; back come only
+What travels: the model (architecture and weights) in a broadcast, destroyed
+after the step; back come only
 ``(loss_sum, grads, n, correct)`` per partition -- the size of the weights,
 however big the data. A task that fails is retried by Spark (up to
 `task_attempts` times); its partial sum counts once, so the result stays exact.
@@ -66,8 +66,7 @@ def _pyspark():
     except ImportError as error:
         raise ImportError(f'demystify.spark needs PySpark ({error}): pip install "demystify[spark]"') from None
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        raise RuntimeError("Spark runs on Java and no `java` was found: install Java 17 (Debian: "
-                           "apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+        raise RuntimeError("Spark runs on Java, and no `java` was found: install Java 17 or set JAVA_HOME")
     return pyspark
 
 
@@ -121,10 +120,13 @@ def fit(model, loss, optimizer, data, epochs: int = 10, spark=None, partitions: 
         X, y = check_data(model, loss, *data)
         data = spark.sparkContext.parallelize(list(zip(X, y)), partitions or spark.sparkContext.defaultParallelism)
     else:
+        if {features_col, label_col} - set(data.columns):
+            raise ValueError(f"the DataFrame needs columns {features_col!r} and {label_col!r}; it has {data.columns}")
         data = (data.repartition(partitions) if partitions else data).select(features_col, label_col).rdd
     rows, history = data.cache(), History()
     try:
         for epoch in range(epochs):
+            model.zero_grad()  # (free: the gradient buffers need not travel)
             shared = spark.sparkContext.broadcast(model)  # step 1
             zero = (0.0, [np.zeros(p.shape) for p in model.parameters()], 0, 0)  # the sums of no rows
             task = functools.partial(_partition_sums, model=shared, loss=loss)  # steps 2 and 3:
