@@ -80,7 +80,8 @@ def available_backends() -> list[str]:
 def asarray(x, dtype=None):
     """Move a host (NumPy) array or number onto the active backend."""
     xp = namespace()
-    dtype = None if dtype is None else getattr(xp, np.dtype(dtype).name)
+    # a dtype name such as "float32" is looked up directly: np.dtype(...).name is slow, once a batch
+    dtype = dtype if dtype is None else getattr(xp, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
     try:
         return xp.asarray(x, dtype=dtype)
     except (TypeError, ValueError, RuntimeError):  # an array of another backend

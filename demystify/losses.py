@@ -18,7 +18,7 @@ def check_labels(target, n_classes: int, where: str = "labels") -> None:
     labels = backend.to_numpy(target)
     if labels.ndim != 1:
         raise ValueError(f"{where} must be a 1-D array of class numbers, got shape {labels.shape}")
-    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+    if labels.size and labels.dtype.kind not in "iu":  # not integer-typed: are the values whole numbers?
         if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)) \
                 or not np.all(labels == np.round(labels)):  # strings have no isfinite: ask first
             raise ValueError(f"{where} must be whole numbers (class indices), got dtype {labels.dtype}")
