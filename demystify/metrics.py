@@ -34,7 +34,7 @@ def accuracy(pred, target, threshold: float = 0.0) -> float:
     predicted, labels = predicted_classes(pred, threshold), _labels(target)
     if predicted.shape != labels.shape:
         raise ValueError(f"accuracy: {predicted.shape[0]} predictions but {labels.shape[0]} targets")
-    return np.count_nonzero(predicted == labels) / labels.size if labels.size else float("nan")
+    return float(np.count_nonzero(predicted == labels) / labels.size) if labels.size else float("nan")
 
 
 def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
