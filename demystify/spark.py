@@ -75,11 +75,13 @@ def local_session(cores="*", task_attempts: int = 1):
 
     `task_attempts`: how often a failing task is tried before the job fails.
     Workers run this Python (so they find its packages) with one BLAS thread
-    each, as Spark already runs one task per core.
+    each, as Spark already runs one task per core. Spark's settings travel in
+    environment variables (a ``PYSPARK_SUBMIT_ARGS`` of your own is kept), and
+    a process has one session: if one is running already, it is returned as is.
     """
     os.environ.update(SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)  # stay on loopback
     quiet_logs = Path(__file__).with_name("log4j2.properties")  # the JVM reads it as it starts
-    os.environ["PYSPARK_SUBMIT_ARGS"] = f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell"
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell")
     spark = _pyspark().sql.SparkSession.builder.master(f"local[{cores},{task_attempts}]").config(map={
         "spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1", "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false", "spark.executorEnv.OMP_NUM_THREADS": "1"}).getOrCreate()
