@@ -48,5 +48,5 @@ def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
 
 def mse(pred, target) -> float:
     """Mean squared error over every entry."""
-    pred = to_numpy(pred)
-    return float(np.mean((pred - to_numpy(target).reshape(pred.shape)) ** 2))
+    pred, target = to_numpy(pred), to_numpy(target)
+    return float(np.mean((pred - target.reshape(pred.shape)) ** 2))
