@@ -1,6 +1,6 @@
 """How fast is demystify? One epoch of an MNIST-sized MLP beside its peers.
 
-    python benchmarks/train_speed.py [--quick] [--batch 128 8192] [--rounds 3] [--repeats 2]
+    python benchmarks/train_speed.py [--quick] [--batch 128 8192] [--rounds 5] [--repeats 2] [--only demystify hand]
 
 The same job for every system: 60,000 x 784 float32 inputs (random, seeded;
 nothing is downloaded), a 784-256-128-10 ReLU network, softmax cross-entropy,
@@ -8,7 +8,8 @@ plain SGD (lr 0.01), one epoch. Systems: demystify on each available backend,
 a minimal hand-written NumPy loop (the floor for a NumPy library), a hand-written
 CuPy loop (GPU only), PyTorch eager on the same device, scikit-learn's
 MLPClassifier, and the floating-point limit: the epoch's matmul FLOPs divided by
-the float32 matmul rate measured here with one large ``np.matmul``.
+the float32 matmul rate measured here with one large ``np.matmul`` (and, with a GPU,
+one large CuPy matmul for the GPU rows).
 
 Every peer uses the same number of threads as NumPy's BLAS, and each system runs in a
 fresh Python process: PyTorch's OpenMP worker threads otherwise keep spinning after it
@@ -93,6 +94,7 @@ def hand_loop(xp, to_device=lambda a: a):
                     g *= acts[i] > 0
                 w -= LR * gw
                 b -= LR * gb
+    epoch.params = params  # so a test can check that it trains exactly like demystify
     return epoch
 
 
@@ -228,8 +230,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="10,000 rows, 1 repeat, no memory runs")
     parser.add_argument("--batch", type=int, nargs="+", default=[128, 8192])
     parser.add_argument("--repeats", type=int, default=2, help="epochs timed per system and round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds in which every system takes a turn")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds in which every system takes a turn")
     parser.add_argument("--rows", type=int, default=60_000)
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="time only the systems whose names contain one of these words, e.g. --only demystify hand")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # time one system in this process
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -248,7 +252,15 @@ def main(argv=None):
         peaks = memory_per_epoch(args.worker, make(), X, y, batch) if args.memory else None
         print(json.dumps({"seconds": seconds, "peaks": peaks}))
         return
+    chosen = [name for name in systems(threads) if not args.only or any(word in name for word in args.only)]
+    if not chosen:
+        parser.error(f"--only {' '.join(args.only)} matches none of: {', '.join(systems(threads))}")
     rate = measured_matmul_rate()
+    gpu_rate = None
+    if gpu_available():  # the same limit for the GPU rows, from a cuBLAS float32 matmul
+        import cupy
+        gpu_rate = measured_matmul_rate(cupy, n=8192, sync=cupy.cuda.Device().synchronize)
+        print(f"GPU float32 matmul rate {gpu_rate / 1e12:.1f} TFLOP/s")
     print(f"{rows:,} x {SIZES[0]} float32, MLP {'-'.join(map(str, SIZES))}, SGD, {threads} BLAS thread(s), "
           f"float32 matmul rate {rate / 1e9:.1f} GFLOP/s, best of {rounds} rounds x {repeats} repeats")
 
@@ -256,8 +268,10 @@ def main(argv=None):
     memory = {}
     for batch in args.batch:
         results[("FLOP limit (matmuls only)", batch)] = matmul_flops(rows) / rate
+        if gpu_rate:
+            results[("FLOP limit, GPU (matmuls only)", batch)] = matmul_flops(rows) / gpu_rate
         for round_number in range(rounds):  # every system takes a turn each round
-            for name in systems(threads):
+            for name in chosen:
                 command = [sys.executable, __file__, "--worker", name, "--rows", str(rows),
                            "--repeats", str(repeats), "--batch", str(batch)]
                 if not args.quick and batch == args.batch[0] and round_number == 0:
