@@ -77,3 +77,14 @@ def test_only_matching_nothing_is_a_clear_error():
     result = run("--only", "nonsense", "--rows", "256")
     assert result.returncode != 0
     assert "--only nonsense matches none of: demystify[numpy]" in result.stderr
+
+
+def test_step_costs_script_times_every_piece():
+    result = subprocess.run([sys.executable, str(SCRIPT.parent / "step_costs.py"), "--number", "2"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    pieces = re.findall(r"^\| (.+?)\s+\|\s+([\d.]+) \|\s+([\d.]+) \|", result.stdout, re.M)
+    assert [name for name, *_ in pieces] == ["forward (3 matmuls, 2 ReLUs)", "loss value and gradient", "backward",
+                                             "SGD update", "running accuracy", "whole step"]
+    assert all(float(mine) > 0 for _, mine, _ in pieces)
+    assert re.search(r"checking the 60,000 x 784 training set .* takes [\d.]+ ms", result.stdout)

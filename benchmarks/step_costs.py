@@ -1,0 +1,138 @@
+"""Where does one training step go? demystify's pieces beside the hand loop's, timed with timeit.
+
+    python benchmarks/step_costs.py [--batch 128] [--number 300]
+
+`train_speed.py` says how long an epoch takes; this script says why demystify's epoch
+is a few per cent longer than the hand-written NumPy loop's. It times, on one batch
+of the benchmark's job (784-256-128-10 ReLU MLP, float32, softmax cross-entropy, SGD),
+each piece of a step in both versions -- forward, loss, backward, update -- plus the
+things only demystify does: the running accuracy, and the check of the whole
+training set that `fit` runs once per call. Each time is the best of 7 repeats.
+The pieces are timed apart, so they need not add up to the whole step exactly
+(caches are warmer when a piece runs on its own).
+"""
+import argparse
+import timeit
+
+import numpy as np
+
+import demystify as dm
+from demystify import backend
+from demystify.metrics import accuracy
+from demystify.training import check_data
+
+from train_speed import LR, SIZES, init_weights
+
+
+def best_microseconds(function, number: int) -> float:
+    return min(timeit.repeat(function, number=number, repeat=7)) / number * 1e6
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--number", type=int, default=300, help="calls per timing")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(0)
+    x = rng.random((args.batch, SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, SIZES[-1], args.batch)
+    start = [array for pair in init_weights() for array in pair]
+
+    model = dm.Sequential([dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)])
+    model.set_weights(start)
+    loss = dm.SoftmaxCrossEntropy()
+    optimizer = dm.SGD(model.parameters(), lr=LR * 1e-3)  # tiny steps: the weights stay put while we time
+    outputs = model.forward(x)
+    loss.forward(outputs, y)
+    grad_outputs = loss.backward()
+
+    def demystify_backward():
+        optimizer.zero_grad()
+        model.backward(grad_outputs, input_grad=False)
+
+    def demystify_step():
+        scores = model.forward(backend.asarray(x))
+        loss.forward(scores, y)
+        optimizer.zero_grad()
+        model.backward(loss.backward(), input_grad=False)
+        optimizer.step()
+        accuracy(backend.to_numpy(scores), y)
+
+    # the hand loop of train_speed.py, cut into the same pieces
+    params = [(w.copy(), b.copy()) for w, b in init_weights()]
+
+    def hand_forward():
+        h, activations = x, [x]
+        for i, (w, b) in enumerate(params):
+            z = h @ w
+            z += b
+            h = np.maximum(z, 0, out=z) if i < len(params) - 1 else z
+            activations.append(h)
+        return activations
+
+    activations = hand_forward()
+
+    def hand_loss_gradient(scores=activations[-1]):
+        z = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1
+        return p / len(y)
+
+    hand_grad = hand_loss_gradient()
+
+    def hand_backward(update=False):
+        g, grads = hand_grad, []
+        for i in reversed(range(len(params))):
+            w, b = params[i]
+            grad_w, grad_b = activations[i].T @ g, g.sum(axis=0)
+            if i:
+                g = g @ w.T
+                g *= activations[i] > 0
+            if update:
+                w -= LR * 1e-3 * grad_w
+                b -= LR * 1e-3 * grad_b
+            grads.append((grad_w, grad_b))
+        return grads[::-1]
+
+    hand_grads = hand_backward()
+
+    def hand_step():
+        nonlocal activations, hand_grad
+        activations = hand_forward()
+        hand_grad = hand_loss_gradient(activations[-1])
+        hand_backward(update=True)
+
+    def hand_update():
+        for (w, b), (grad_w, grad_b) in zip(params, hand_grads):
+            w -= LR * 1e-3 * grad_w
+            b -= LR * 1e-3 * grad_b
+
+    n = args.number
+    rows = [
+        ("forward (3 matmuls, 2 ReLUs)", best_microseconds(lambda: model.forward(x), n), best_microseconds(hand_forward, n)),
+        ("loss value and gradient", best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
+         best_microseconds(hand_loss_gradient, n)),
+        ("backward", best_microseconds(demystify_backward, n), best_microseconds(hand_backward, n)),
+        ("SGD update", best_microseconds(optimizer.step, n), best_microseconds(hand_update, n)),
+        ("running accuracy", best_microseconds(lambda: accuracy(backend.to_numpy(outputs), y), n), 0.0),
+        ("whole step", best_microseconds(demystify_step, n), best_microseconds(hand_step, n)),
+    ]
+    steps = -(-60_000 // args.batch)
+    print(f"one step at batch {args.batch}, microseconds (best of 7 x {n}); "
+          f"'per epoch' = x {steps} steps of a 60,000-row epoch, in ms")
+    print(f"| {'piece':<30} | {'demystify':>9} | {'hand loop':>9} | {'difference':>10} | {'per epoch':>9} |")
+    print("|---|---|---|---|---|")
+    for name, mine, hand in rows:
+        print(f"| {name:<30} | {mine:9.1f} | {hand:9.1f} | {mine - hand:+10.1f} | {(mine - hand) * steps / 1e3:+9.2f} |")
+
+    X = rng.random((60_000, SIZES[0]), dtype=np.float32)
+    labels = rng.integers(0, SIZES[-1], 60_000)
+    check = best_microseconds(lambda: check_data(model, loss, X, labels), 3)
+    print(f"\nonce per fit call: checking the 60,000 x 784 training set (finite values, labels) "
+          f"takes {check / 1e3:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
