@@ -21,7 +21,7 @@ from demystify import backend
 from demystify.metrics import accuracy
 from demystify.training import check_data
 
-from train_speed import LR, SIZES, init_weights
+from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
 
 
 def best_microseconds(function, number: int) -> float:
@@ -59,63 +59,29 @@ def main(argv=None) -> None:
         optimizer.step()
         accuracy(backend.to_numpy(scores), y)
 
-    # the hand loop of train_speed.py, cut into the same pieces
+    # the hand loop of train_speed.py, piece by piece (its own functions)
     params = [(w.copy(), b.copy()) for w, b in init_weights()]
-
-    def hand_forward():
-        h, activations = x, [x]
-        for i, (w, b) in enumerate(params):
-            z = h @ w
-            z += b
-            h = np.maximum(z, 0, out=z) if i < len(params) - 1 else z
-            activations.append(h)
-        return activations
-
-    activations = hand_forward()
-
-    def hand_loss_gradient(scores=activations[-1]):
-        z = scores - scores.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        p[np.arange(len(y)), y] -= 1
-        return p / len(y)
-
-    hand_grad = hand_loss_gradient()
-
-    def hand_backward(update=False):
-        g, grads = hand_grad, []
-        for i in reversed(range(len(params))):
-            w, b = params[i]
-            grad_w, grad_b = activations[i].T @ g, g.sum(axis=0)
-            if i:
-                g = g @ w.T
-                g *= activations[i] > 0
-            if update:
-                w -= LR * 1e-3 * grad_w
-                b -= LR * 1e-3 * grad_b
-            grads.append((grad_w, grad_b))
-        return grads[::-1]
-
-    hand_grads = hand_backward()
+    activations = hand_forward(params, x)
+    hand_grad = hand_loss_gradient(activations[-1], y)
 
     def hand_step():
-        nonlocal activations, hand_grad
-        activations = hand_forward()
-        hand_grad = hand_loss_gradient(activations[-1])
-        hand_backward(update=True)
+        acts = hand_forward(params, x)
+        hand_backward(params, acts, hand_loss_gradient(acts[-1], y), LR * 1e-3)
 
-    def hand_update():
-        for (w, b), (grad_w, grad_b) in zip(params, hand_grads):
-            w -= LR * 1e-3 * grad_w
-            b -= LR * 1e-3 * grad_b
+    def demystify_backward_and_update():
+        demystify_backward()
+        optimizer.step()
 
     n = args.number
     rows = [
-        ("forward (3 matmuls, 2 ReLUs)", best_microseconds(lambda: model.forward(x), n), best_microseconds(hand_forward, n)),
+        ("forward (3 matmuls, 2 ReLUs)", best_microseconds(lambda: model.forward(x), n),
+         best_microseconds(lambda: hand_forward(params, x), n)),
         ("loss value and gradient", best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
-         best_microseconds(hand_loss_gradient, n)),
-        ("backward", best_microseconds(demystify_backward, n), best_microseconds(hand_backward, n)),
-        ("SGD update", best_microseconds(optimizer.step, n), best_microseconds(hand_update, n)),
+         best_microseconds(lambda: hand_loss_gradient(activations[-1], y), n)),
+        ("backward", best_microseconds(demystify_backward, n),
+         best_microseconds(lambda: hand_backward(params, activations, hand_grad, 0.0), n)),
+        ("backward and SGD update", best_microseconds(demystify_backward_and_update, n),
+         best_microseconds(lambda: hand_backward(params, activations, hand_grad, LR * 1e-3), n)),
         ("running accuracy", best_microseconds(lambda: accuracy(backend.to_numpy(outputs), y), n), 0.0),
         ("whole step", best_microseconds(demystify_step, n), best_microseconds(hand_step, n)),
     ]

@@ -66,34 +66,53 @@ def init_weights(seed=0):
             for a, b in zip(SIZES[:-1], SIZES[1:])]
 
 
+# The floor: the fewest array operations one epoch of this MLP can be written with,
+# in three pieces (step_costs.py times them one by one).
+
+def hand_forward(params, x, xp=np) -> list:
+    """Every layer's output, the input first; ReLU in place on the fresh matmul result."""
+    activations = [x]
+    for i, (w, b) in enumerate(params):
+        z = x @ w
+        z += b
+        x = xp.maximum(z, 0, out=z) if i < len(params) - 1 else z
+        activations.append(x)
+    return activations
+
+
+def hand_loss_gradient(scores, labels, xp=np):
+    """Softmax cross-entropy, fused: only its gradient (softmax - onehot) / batch, in place."""
+    z = scores - scores.max(axis=1, keepdims=True)
+    p = xp.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    p[xp.arange(len(labels)), labels] -= 1
+    return p / len(labels)
+
+
+def hand_backward(params, activations, g, lr: float) -> None:
+    """Backward, each layer's SGD update as soon as its gradients are known (lr=0: none)."""
+    for i in reversed(range(len(params))):
+        w, b = params[i]
+        gw, gb = activations[i].T @ g, g.sum(axis=0)
+        if i:
+            g = g @ w.T
+            g *= activations[i] > 0
+        if lr:
+            w -= lr * gw
+            b -= lr * gb
+
+
 def hand_loop(xp, to_device=lambda a: a):
-    """The floor: the fewest array operations one epoch of this MLP can be written with."""
+    """One epoch of the hand-written loop, on NumPy or (with `to_device`) CuPy."""
     params = [(to_device(w), to_device(b)) for w, b in init_weights()]
 
     def epoch(X, y, batch, seed):
         order = np.random.default_rng(seed).permutation(len(X))
         for start in range(0, len(X), batch):
             index = order[start:start + batch]
-            x = to_device(X[index])
-            acts = [x]
-            for i, (w, b) in enumerate(params):
-                z = x @ w
-                z += b
-                x = xp.maximum(z, 0, out=z) if i < len(params) - 1 else z
-                acts.append(x)
-            z = x - x.max(axis=1, keepdims=True)  # softmax cross-entropy, fused
-            p = xp.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-            p[xp.arange(len(index)), to_device(y[index])] -= 1
-            g = p / len(index)
-            for i in reversed(range(len(params))):
-                w, b = params[i]
-                gw, gb = acts[i].T @ g, g.sum(axis=0)
-                if i:
-                    g = g @ w.T
-                    g *= acts[i] > 0
-                w -= LR * gw
-                b -= LR * gb
+            activations = hand_forward(params, to_device(X[index]), xp)
+            grad_scores = hand_loss_gradient(activations[-1], to_device(y[index]), xp)
+            hand_backward(params, activations, grad_scores, LR)
     epoch.params = params  # so a test can check that it trains exactly like demystify
     return epoch
 

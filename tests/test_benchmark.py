@@ -85,6 +85,6 @@ def test_step_costs_script_times_every_piece():
     assert result.returncode == 0, result.stderr
     pieces = re.findall(r"^\| (.+?)\s+\|\s+([\d.]+) \|\s+([\d.]+) \|", result.stdout, re.M)
     assert [name for name, *_ in pieces] == ["forward (3 matmuls, 2 ReLUs)", "loss value and gradient", "backward",
-                                             "SGD update", "running accuracy", "whole step"]
+                                             "backward and SGD update", "running accuracy", "whole step"]
     assert all(float(mine) > 0 for _, mine, _ in pieces)
     assert re.search(r"checking the 60,000 x 784 training set .* takes [\d.]+ ms", result.stdout)
