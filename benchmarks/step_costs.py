@@ -37,10 +37,9 @@ def main(argv=None) -> None:
     rng = np.random.default_rng(0)
     x = rng.random((args.batch, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], args.batch)
-    start = [array for pair in init_weights() for array in pair]
 
     model = dm.Sequential([dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)])
-    model.set_weights(start)
+    model.set_weights([array for pair in init_weights() for array in pair])  # the hand loop's start
     loss = dm.SoftmaxCrossEntropy()
     optimizer = dm.SGD(model.parameters(), lr=LR * 1e-3)  # tiny steps: the weights stay put while we time
     outputs = model.forward(x)
@@ -50,6 +49,10 @@ def main(argv=None) -> None:
     def demystify_backward():
         optimizer.zero_grad()
         model.backward(grad_outputs, input_grad=False)
+
+    def demystify_backward_and_update():
+        demystify_backward()
+        optimizer.step()
 
     def demystify_step():
         scores = model.forward(backend.asarray(x))
@@ -67,10 +70,6 @@ def main(argv=None) -> None:
     def hand_step():
         acts = hand_forward(params, x)
         hand_backward(params, acts, hand_loss_gradient(acts[-1], y), LR * 1e-3)
-
-    def demystify_backward_and_update():
-        demystify_backward()
-        optimizer.step()
 
     n = args.number
     rows = [

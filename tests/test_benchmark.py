@@ -36,11 +36,11 @@ def test_hand_loop_trains_like_demystify():
     hand = bench.hand_loop(np)
     hand(X, y, 128, 7)
 
+    start = [array for pair in bench.init_weights() for array in pair]
     model = dm.Sequential([dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)])
-    model.set_weights([array for pair in bench.init_weights() for array in pair])
+    model.set_weights(start)
     dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=bench.LR), X, y,
            epochs=1, batch_size=128, seed=7, verbose=0)
-    start = [array for pair in bench.init_weights() for array in pair]
     for ours, theirs, initial in zip(model.get_weights(), [a for pair in hand.params for a in pair], start):
         assert not np.allclose(theirs, initial)  # the loop did train
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
