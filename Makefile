@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: lab test setup slides slides-pdf workshop benchmark clean
+.PHONY: lab test setup slides slides-pdf workshop benchmark gpu-check clean
 
 $(BIN)/activate: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ slides-pdf: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/train_speed.py
+
+# The GPU half in one prepared run (benchmarks/gpu_check.py). No setup and no network: a GPU
+# machine has no .venv, so a plain python3 runs it there. ARGS="--wheels .whl --out FILE"
+gpu-check:
+	$$( [ -x $(BIN)/python ] && echo $(BIN)/python || echo python3 ) benchmarks/gpu_check.py $(ARGS)
 
 -include mk/workshop.mk
 

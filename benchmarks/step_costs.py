@@ -11,6 +11,7 @@ training set that `fit` runs once per call. Each time is the best of 7 repeats.
 The pieces are timed apart, so they need not add up to the whole step exactly
 (caches are warmer when a piece runs on its own).
 """
+
 import argparse
 import timeit
 
@@ -38,10 +39,14 @@ def main(argv=None) -> None:
     x = rng.random((args.batch, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], args.batch)
 
-    model = dm.Sequential([dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)])
+    model = dm.Sequential(
+        [dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)]
+    )
     model.set_weights([array for pair in init_weights() for array in pair])  # the hand loop's start
     loss = dm.SoftmaxCrossEntropy()
-    optimizer = dm.SGD(model.parameters(), lr=LR * 1e-3)  # tiny steps: the weights stay put while we time
+    optimizer = dm.SGD(
+        model.parameters(), lr=LR * 1e-3
+    )  # tiny steps: the weights stay put while we time
     outputs = model.forward(x)
     loss.forward(outputs, y)
     grad_outputs = loss.backward()
@@ -73,30 +78,54 @@ def main(argv=None) -> None:
 
     n = args.number
     rows = [
-        ("forward (3 matmuls, 2 ReLUs)", best_microseconds(lambda: model.forward(x), n),
-         best_microseconds(lambda: hand_forward(params, x), n)),
-        ("loss value and gradient", best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
-         best_microseconds(lambda: hand_loss_gradient(activations[-1], y), n)),
-        ("backward", best_microseconds(demystify_backward, n),
-         best_microseconds(lambda: hand_backward(params, activations, hand_grad, 0.0), n)),
-        ("backward and SGD update", best_microseconds(demystify_backward_and_update, n),
-         best_microseconds(lambda: hand_backward(params, activations, hand_grad, LR * 1e-3), n)),
-        ("running accuracy", best_microseconds(lambda: accuracy(backend.to_numpy(outputs), y), n), 0.0),
+        (
+            "forward (3 matmuls, 2 ReLUs)",
+            best_microseconds(lambda: model.forward(x), n),
+            best_microseconds(lambda: hand_forward(params, x), n),
+        ),
+        (
+            "loss value and gradient",
+            best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
+            best_microseconds(lambda: hand_loss_gradient(activations[-1], y), n),
+        ),
+        (
+            "backward",
+            best_microseconds(demystify_backward, n),
+            best_microseconds(lambda: hand_backward(params, activations, hand_grad, 0.0), n),
+        ),
+        (
+            "backward and SGD update",
+            best_microseconds(demystify_backward_and_update, n),
+            best_microseconds(lambda: hand_backward(params, activations, hand_grad, LR * 1e-3), n),
+        ),
+        (
+            "running accuracy",
+            best_microseconds(lambda: accuracy(backend.to_numpy(outputs), y), n),
+            0.0,
+        ),
         ("whole step", best_microseconds(demystify_step, n), best_microseconds(hand_step, n)),
     ]
     steps = -(-60_000 // args.batch)
-    print(f"one step at batch {args.batch}, microseconds (best of 7 x {n}); "
-          f"'per epoch' = x {steps} steps of a 60,000-row epoch, in ms")
-    print(f"| {'piece':<30} | {'demystify':>9} | {'hand loop':>9} | {'difference':>10} | {'per epoch':>9} |")
+    print(
+        f"one step at batch {args.batch}, microseconds (best of 7 x {n}); "
+        f"'per epoch' = x {steps} steps of a 60,000-row epoch, in ms"
+    )
+    print(
+        f"| {'piece':<30} | {'demystify':>9} | {'hand loop':>9} | {'difference':>10} | {'per epoch':>9} |"
+    )
     print("|---|---|---|---|---|")
     for name, mine, hand in rows:
-        print(f"| {name:<30} | {mine:9.1f} | {hand:9.1f} | {mine - hand:+10.1f} | {(mine - hand) * steps / 1e3:+9.2f} |")
+        print(
+            f"| {name:<30} | {mine:9.1f} | {hand:9.1f} | {mine - hand:+10.1f} | {(mine - hand) * steps / 1e3:+9.2f} |"
+        )
 
     X = rng.random((60_000, SIZES[0]), dtype=np.float32)
     labels = rng.integers(0, SIZES[-1], 60_000)
     check = best_microseconds(lambda: check_data(model, loss, X, labels), 3)
-    print(f"\nonce per fit call: checking the 60,000 x 784 training set (finite values, labels) "
-          f"takes {check / 1e3:.1f} ms")
+    print(
+        f"\nonce per fit call: checking the 60,000 x 784 training set (finite values, labels) "
+        f"takes {check / 1e3:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

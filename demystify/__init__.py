@@ -12,9 +12,10 @@ A complete, small neural-network library on NumPy, written to be read::
 Read the modules in this order: parameter, init, layers, activations, model,
 losses, optim, training, metrics, gradcheck, saving, backend, evolve.
 """
+
 from . import datasets, evolve
-from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .backend import asarray, available_backends, backend_name, namespace, to_numpy, use
+from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from .backend import Array, asarray, available_backends, backend_name, namespace, to_numpy, use
 from .gradcheck import gradcheck
 from .layers import Dense, Dropout, Layer, ShapeError
 from .losses import BinaryCrossEntropy, Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy
@@ -23,15 +24,30 @@ from .model import Sequential
 from .optim import SGD, Adam, AdamW, CosineDecay, Optimizer, RMSprop, StepDecay
 from .parameter import Parameter
 from .saving import load, save
-from .training import Callback, EarlyStopping, History, TrainingError, evaluate, fit
+from .training import Callback, EarlyStopping, History, TrainingError, evaluate, fit, train_step
 
 __version__ = "0.1.0"
 
+# the public face, in the order the modules are read
+__all__ = """
+    Parameter Layer Dense Dropout ShapeError Sequential
+    Activation ReLU LeakyReLU Sigmoid Tanh Softmax Step
+    Loss MeanSquaredError Huber BinaryCrossEntropy SoftmaxCrossEntropy
+    Optimizer SGD RMSprop Adam AdamW StepDecay CosineDecay
+    train_step fit evaluate History Callback EarlyStopping TrainingError
+    accuracy confusion_matrix mse gradcheck save load
+    Array use namespace backend_name available_backends asarray to_numpy
+    datasets evolve viz spark
+""".split()
 
 
 def __getattr__(name: str):
-    """``dm.viz`` and ``dm.spark`` are imported on first use (PEP 562): ``import demystify`` never loads matplotlib or PySpark."""
+    """``dm.viz`` and ``dm.spark`` are imported on first use (PEP 562).
+
+    So ``import demystify`` never loads matplotlib or PySpark.
+    """
     if name in ("viz", "spark"):
         import importlib
+
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'demystify' has no attribute {name!r}")

@@ -5,30 +5,32 @@ quarter out, standardise with the training statistics, train a small network
 (progress bar included), report the accuracy on the held-out quarter, and save
 the model as a data-only ``.npz`` that ``dm.load`` reads back.
 """
+
 import argparse
 
 from . import activations, datasets, layers, losses, metrics, model, optim, saving, training
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demystify", description="demystify from the command line")
-    demo = parser.add_subparsers(dest="command", required=True).add_parser(
-        "demo", help="train a handwritten-digit classifier and save it")
-    demo.add_argument("--epochs", type=int, default=40, help="passes over the training digits (default 40)")
-    demo.add_argument("--hidden", type=int, default=256, help="units in the hidden layer (default 256)")
-    demo.add_argument("--seed", type=int, default=0, help="seed for the weights and the shuffling (default 0)")
+    parser = argparse.ArgumentParser(prog="python -m demystify")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="train a handwritten-digit classifier and save it")
+    demo.add_argument("--epochs", type=int, default=40, help="passes over the digits (40)")
+    demo.add_argument("--hidden", type=int, default=256, help="units in the hidden layer (256)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of weights and shuffling (0)")
     demo.add_argument("--out", default="demystify-digits.npz", help="where to save the model")
     args = parser.parse_args(argv)
 
     X, y = datasets.digits()
     X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.25, seed=0)
     X_train, X_test = datasets.standardize(X_train, X_test)
-    network = model.Sequential([layers.Dense(64, args.hidden), activations.ReLU(), layers.Dropout(0.5),
-                                layers.Dense(args.hidden, 10)], seed=args.seed)
-    steps = args.epochs * -(-len(X_train) // 32)  # batches of 32; -(-a // b) is a ceiling division
-    optimizer = optim.AdamW(network.parameters(), lr=2e-3, weight_decay=0.01, schedule=optim.CosineDecay(steps))
-    training.fit(network, losses.SoftmaxCrossEntropy(), optimizer, X_train, y_train, epochs=args.epochs,
-                 batch_size=32, seed=args.seed)
+    hidden = layers.Dense(64, args.hidden)
+    output = layers.Dense(args.hidden, 10)
+    network = model.Sequential([hidden, activations.ReLU(), layers.Dropout(0.5), output], args.seed)
+    schedule = optim.CosineDecay(args.epochs * -(-len(X_train) // 32))  # -(-a // b): ceil(a / b)
+    optimizer = optim.AdamW(network.parameters(), lr=2e-3, schedule=schedule)
+    loss = losses.SoftmaxCrossEntropy()
+    training.fit(network, loss, optimizer, X_train, y_train, args.epochs, 32, seed=args.seed)
     print(f"held-out accuracy: {metrics.accuracy(network.predict(X_test), y_test):.4f}")
     print(f"saved the model to {saving.save(network, args.out)}")
     return 0

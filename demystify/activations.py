@@ -5,40 +5,74 @@ so a stack of them can only draw straight lines. An element-wise nonlinear
 function between them is what lets a network bend. Each activation is a pair:
 the function ``f`` and its derivative ``f'``, and backward is the chain rule
 ``dL/dx = dL/dy * f'(x)``, entry by entry.
+
+The two squashing functions, `sigmoid` and `softmax`, are also plain functions
+here: the classification losses use the same code.
 """
-from . import backend
+
+from . import backend, checks
+from .backend import Array
 from .layers import Layer
+
+
+def sigmoid(x: Array) -> Array:
+    """``1 / (1 + exp(-x))``, computed without overflow for any x."""
+    xp = backend.namespace()
+    z = xp.exp(-xp.abs(x))  # never overflows: exp of a non-positive number
+    return xp.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def softmax_with_log(x: Array) -> tuple[Array, Array]:
+    """Each row of scores as probabilities ``exp(x_i) / sum_j exp(x_j)``, and their logarithms.
+
+    Subtracting the row's maximum first changes nothing mathematically and keeps
+    ``exp`` from overflowing; the logarithm is ``shifted - log(sum)``, never ``log(0)``.
+    """
+    xp = backend.namespace()
+    shifted = x - xp.max(x, axis=1, keepdims=True)
+    exps = xp.exp(shifted)
+    sums = xp.sum(exps, axis=1, keepdims=True)
+    return exps / sums, shifted - xp.log(sums)
+
+
+def softmax(x: Array) -> Array:
+    """Each row of scores as probabilities: ``y_i = exp(x_i) / sum_j exp(x_j)``."""
+    probabilities, _ = softmax_with_log(x)
+    return probabilities
 
 
 class Activation(Layer):
     """An element-wise function `function` with its derivative `derivative`."""
 
-    def function(self, x):
+    def function(self, x: Array) -> Array:
         raise NotImplementedError
 
-    def derivative(self, x, y):
+    def derivative(self, x: Array, y: Array) -> Array:
         """``f'`` at `x`; `y` = f(x) is passed too, as some derivatives read best from it."""
         raise NotImplementedError
 
-    def forward(self, x):
+    def forward(self, x: Array) -> Array:
         y = self.function(x)
         self.cache = (x, y)
         return y
 
-    def backward(self, grad_out, input_grad: bool = True):
+    # shown in notebooks/02_activations.ipynb
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
         """``dL/dx = dL/dy * f'(x)`` (element-wise)."""
         x, y = self.cache
         return grad_out * self.derivative(x, y)
 
 
+# shown in notebooks/02_activations.ipynb
 class ReLU(Activation):
     """``f(x) = max(x, 0)``; ``f'(x) = 1 if x > 0 else 0``."""
 
-    def function(self, x):
+    def function(self, x: Array) -> Array:
         xp = backend.namespace()
-        return xp.maximum(x, xp.asarray(0, dtype=x.dtype))  # a zero of x's type: the array API mixes no types
+        zero = xp.asarray(0, dtype=x.dtype)  # a zero of x's type: the array API mixes no types
+        return xp.maximum(x, zero)
 
-    def derivative(self, x, y):
+    def derivative(self, x: Array, y: Array) -> Array:
         return backend.namespace().astype(x > 0, x.dtype)
 
 
@@ -50,54 +84,50 @@ class LeakyReLU(Activation):
 
     def __init__(self, slope: float = 0.01):
         super().__init__()
-        self.slope = slope
+        self.slope = checks.number("slope", slope, "[0, 1)", owner="LeakyReLU")
 
-    def function(self, x):
+    def function(self, x: Array) -> Array:
         return backend.namespace().where(x > 0, x, self.slope * x)
 
-    def derivative(self, x, y):
+    def derivative(self, x: Array, y: Array) -> Array:
         return backend.namespace().astype(x > 0, x.dtype) * (1.0 - self.slope) + self.slope
 
     def config(self) -> dict:
         return {"slope": self.slope}
 
 
+# shown in notebooks/02_activations.ipynb
 class Sigmoid(Activation):
     """``f(x) = 1 / (1 + exp(-x))``; ``f'(x) = f(x) * (1 - f(x))``."""
 
-    def function(self, x):
-        xp = backend.namespace()
-        z = xp.exp(-xp.abs(x))  # never overflows: exp of a non-positive number
-        return xp.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    def function(self, x: Array) -> Array:
+        return sigmoid(x)
 
-    def derivative(self, x, y):
+    def derivative(self, x: Array, y: Array) -> Array:
         return y * (1.0 - y)
 
 
 class Tanh(Activation):
     """``f(x) = tanh(x)``; ``f'(x) = 1 - tanh(x)**2``."""
 
-    def function(self, x):
+    def function(self, x: Array) -> Array:
         return backend.namespace().tanh(x)
 
-    def derivative(self, x, y):
+    def derivative(self, x: Array, y: Array) -> Array:
         return 1.0 - y * y
 
 
 class Softmax(Activation):
-    """Turn each row of scores into probabilities: ``y_i = exp(x_i) / sum_j exp(x_j)``.
+    """Turn each row of scores into probabilities (see `softmax`).
 
-    Subtracting the row's maximum first changes nothing mathematically and
-    keeps ``exp`` from overflowing. (To train a classifier, prefer raw scores
-    with `SoftmaxCrossEntropy`, which fuses the two and is simpler and stabler.)
+    To train a classifier, prefer raw scores with `SoftmaxCrossEntropy`, which
+    fuses the two and is simpler and stabler.
     """
 
-    def function(self, x):
-        xp = backend.namespace()
-        exps = xp.exp(x - xp.max(x, axis=1, keepdims=True))
-        return exps / xp.sum(exps, axis=1, keepdims=True)
+    def function(self, x: Array) -> Array:
+        return softmax(x)
 
-    def backward(self, grad_out, input_grad: bool = True):
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
         """Softmax mixes a row, so its derivative is a matrix: ``dy_i/dx_j = y_i (delta_ij - y_j)``.
 
         Multiplied out: ``dL/dx = y * (g - sum_j g_j y_j)``, row by row.
@@ -105,3 +135,22 @@ class Softmax(Activation):
         xp = backend.namespace()
         _, y = self.cache
         return y * (grad_out - xp.sum(grad_out * y, axis=1, keepdims=True))
+
+
+class Step(Activation):
+    """The Heaviside step ``f(x) = 1 if x > 0 else 0``: a neuron that fires or does not.
+
+    Its derivative is 0 everywhere except at 0, where it does not exist, so the
+    chain rule passes back nothing but zeros: backpropagation cannot train it,
+    and `backward` says so instead of silently returning zeros. Evolution
+    (`dm.evolve`) can.
+    """
+
+    def function(self, x: Array) -> Array:
+        return backend.namespace().astype(x > 0, x.dtype)
+
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
+        raise RuntimeError(
+            "Step has no useful gradient (its derivative is 0 wherever it exists), so "
+            "backpropagation cannot train it; use dm.evolve instead"
+        )

@@ -16,26 +16,31 @@ Choosing the library is one line, and the only global setting in the package::
 Parameters are always created on the host with NumPy's seeded generator and
 then moved with ``asarray``, so a seed gives the same network on every backend.
 """
+
 import importlib
+from typing import Any, TypeAlias
 
 import numpy as np
 
-# name -> (module that provides an array-API namespace, pip extra that installs it)
+# An array of the active backend: a numpy.ndarray, a cupy.ndarray, a torch.Tensor, ...
+Array: TypeAlias = Any
+
+# name -> (module that provides an array-API namespace, what to install for it)
 BACKENDS = {
     "numpy": ("numpy", None),
-    "cupy": ("array_api_compat.cupy", "gpu"),
-    "torch": ("array_api_compat.torch", "torch"),
-    "array_api_strict": ("array_api_strict", "dev"),
+    "cupy": ("array_api_compat.cupy", '"demystify[gpu-cuda12]" (or gpu-cuda13: see nvidia-smi)'),
+    "torch": ("array_api_compat.torch", '"demystify[torch]"'),
+    "array_api_strict": ("array_api_strict", '"demystify[dev]"'),
 }
 
 _active = {"name": "numpy", "xp": np}
 
 
 def _load(name: str, quiet: bool = False):
-    """Import the namespace for backend `name`; when it is missing, a plain error (or None if `quiet`)."""
+    """Import the namespace for backend `name`, or say plainly what to install (None if `quiet`)."""
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    module, extra = BACKENDS[name]
+    module, install = BACKENDS[name]
     try:
         if name == "cupy" and not importlib.import_module("cupy").cuda.is_available():
             raise ImportError("CuPy is installed but no CUDA GPU is visible")
@@ -43,10 +48,10 @@ def _load(name: str, quiet: bool = False):
     except ImportError as error:
         if quiet:
             return None
-        raise ImportError(f"the {name!r} backend is not available ({error}); "
-                          f'install it with: pip install "demystify[{extra}]"') from None
+        raise ImportError(f"no {name!r} backend ({error}); pip install {install}") from None
 
 
+# shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
 class use:
     """Choose the array library: ``dm.use("cupy")``, or ``with dm.use("cupy"): ...``."""
 
@@ -62,6 +67,7 @@ class use:
         use(self.previous)
 
 
+# shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
 def namespace():
     """The array-API namespace of the active backend (``numpy`` itself by default)."""
     return _active["xp"]
@@ -77,11 +83,11 @@ def available_backends() -> list[str]:
     return [name for name in BACKENDS if _load(name, quiet=True) is not None]
 
 
-def asarray(x, dtype=None):
-    """Move a host (NumPy) array or number onto the active backend."""
+def asarray(x, dtype: str | None = None) -> Array:
+    """Move a host (NumPy) array or number onto the active backend (as `dtype`, if given)."""
     xp = namespace()
-    # a dtype name such as "float32" is looked up directly: np.dtype(...).name is slow, once a batch
-    dtype = dtype if dtype is None else getattr(xp, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
+    if dtype is not None:  # a name such as "float32" is looked up directly: np.dtype() is slow
+        dtype = getattr(xp, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
     try:
         return xp.asarray(x, dtype=dtype)
     except (TypeError, ValueError, RuntimeError):  # an array of another backend
@@ -96,9 +102,11 @@ def to_numpy(x) -> np.ndarray:
         return x.get()
     if hasattr(x, "detach"):  # PyTorch
         return x.detach().cpu().numpy()
-    return np.from_dlpack(x) if hasattr(x, "__dlpack__") else np.asarray(x)  # array_api_strict; lists
+    if hasattr(x, "__dlpack__"):  # array_api_strict
+        return np.from_dlpack(x)
+    return np.asarray(x)  # lists, numbers
 
 
-def dtype_name(x) -> str:
+def dtype_name(x: Array) -> str:
     """The element type of any backend's array as a plain name, e.g. ``"float32"``."""
     return str(x.dtype).rsplit(".", 1)[-1]

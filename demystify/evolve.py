@@ -25,38 +25,89 @@ model that returns a number, higher is better -- and tries many vectors:
   gradient ascent, ``adam=False``).
 
 Neither needs a derivative, so both train networks whose pieces have none
-(`Step`, below) and optimise scores you cannot differentiate (accuracy, a game's
+(`dm.Step`) and optimise scores you cannot differentiate (accuracy, a game's
 points). The price: each step costs a whole population of forward passes, and
 the number needed grows with the number of weights. Both functions return
 ``(model, history)``: the model holds the best weights found, and the history
 has one entry per *generation* in `dm.fit`'s `History` format ("fitness", the
 running count "evaluations" of fitness calls, i.e. forward passes over the
 data, and "loss"/"accuracy" when the fitness comes from `data_fitness`).
+
+Nothing learned is lost: if the fitness raises or returns NaN, or on Ctrl-C,
+the model is left with the best vector seen so far (its start, before any
+score), and the history so far is returned (Ctrl-C, with a `stop_reason`) or
+attached to the error as ``error.history``.
+
+The model is a function of one flat vector here, so this module also holds
+the helpers that read and write the weights that way: `parameters_to_vector`,
+`vector_to_parameters`, and `get_weight` / `set_weight` for a single number.
 """
+
 import numpy as np
 
-from . import backend
-from .activations import Activation
+from . import checks
+from .backend import to_numpy, use
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .metrics import accuracy
-from .training import History, _is_classifier
+from .optim import SGD, Adam
+from .parameter import Parameter
+from .training import History
+
+# --- the weights as one vector, or one number at a time --------------------------------------
 
 
-class Step(Activation):
-    """The Heaviside step ``f(x) = 1 if x > 0 else 0``: a neuron that fires or does not.
+def parameters_to_vector(model) -> np.ndarray:
+    """All parameters flattened into one NumPy vector (weights then bias, layer by layer)."""
+    return np.concatenate([w.ravel() for w in model.get_weights()])
 
-    Its derivative is 0 everywhere except at 0, where it does not exist, so the
-    chain rule passes back nothing but zeros: backpropagation cannot train it,
-    and `backward` says so instead of silently returning zeros. Evolution can.
+
+def vector_to_parameters(model, vector) -> None:
+    """Inverse of `parameters_to_vector`: fill every parameter from one flat vector."""
+    vector = np.asarray(vector)
+    sizes = [p.size for p in model.parameters()]
+    if vector.ndim != 1 or vector.size != sum(sizes):
+        raise ValueError(
+            f"vector_to_parameters expected a flat vector of {sum(sizes)} numbers, "
+            f"got shape {vector.shape}"
+        )
+    pieces = np.split(vector, np.cumsum(sizes)[:-1])
+    model.set_weights([piece.reshape(p.shape) for piece, p in zip(pieces, model.parameters())])
+
+
+def _locate(model, name: str, index) -> tuple[Parameter, tuple]:
+    named = dict(model.named_parameters())
+    index = tuple(np.atleast_1d(index).tolist())
+    if name not in named:
+        raise ValueError(
+            f"the model has no parameter {name!r}; its parameters are {', '.join(named)}"
+        )
+    shape = named[name].shape
+    fits = len(index) == len(shape) and all(
+        isinstance(i, int) and 0 <= i < n for i, n in zip(index, shape)
+    )
+    if not fits:
+        raise ValueError(f"index {index} does not fit parameter {name!r} of shape {shape}")
+    return named[name], index
+
+
+def get_weight(model, name: str, index) -> float:
+    """One number: ``get_weight(model, "0.weights", (1, 2))``, from input 1 to unit 2 in layer 0.
+
+    `name` is a dotted name from `named_parameters`; `index` has one whole
+    number per axis of that parameter (a bias takes a single number).
     """
+    parameter, index = _locate(model, name, index)
+    return float(to_numpy(parameter.value[index]))
 
-    def function(self, x):
-        return backend.namespace().astype(x > 0, x.dtype)
 
-    def backward(self, grad_out, input_grad: bool = True):
-        raise RuntimeError("Step has no useful gradient (its derivative is 0 wherever it exists), so "
-                           "backpropagation cannot train it; use dm.evolve instead")
+def set_weight(model, name: str, index, value: float) -> None:
+    """Change one number in place, e.g. ``set_weight(model, "0.bias", 3, 0.5)``."""
+    parameter, index = _locate(model, name, index)
+    parameter.value[index] = checks.number("value", value, "[-inf, inf]")
+
+
+# --- fitness ----------------------------------------------------------------------------------
 
 
 class DataFitness:
@@ -68,64 +119,124 @@ class DataFitness:
     weights show in the score; `metric="accuracy"` is flat between jumps, but
     it is the number people care about, and evolution can optimise it directly.
     Each call is one forward pass of the whole data set, in batches (no Python
-    loop over examples).
+    loop over examples). X and y are checked once, here.
     """
 
     def __init__(self, X, y, loss=None, metric: str = "loss"):
         if metric not in ("loss", "accuracy"):
             raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
-        if metric == "accuracy" and loss is not None and not _is_classifier(loss):
+        if metric == "accuracy" and loss is not None and not loss.classifier:
             raise ValueError(f"metric='accuracy' needs a classification loss, got {loss!r}")
-        self.X, self.y, self.loss, self.metric = X, y, loss, metric
+        self.X = checks.real_array(X, "data_fitness: X", ndim=2)
+        self.y = checks.real_array(y, "data_fitness: y")
+        if len(self.y) != len(self.X) or not len(self.X):
+            raise ValueError(f"data_fitness: X has {len(self.X)} rows and y {len(self.y)}")
+        self.loss = loss
+        self.metric = metric
+        self.checked = False
 
     def logs(self, outputs) -> dict:
         """Loss (and accuracy, for a classifier) of one candidate's outputs ``(batch, n_out)``."""
-        loss = self.loss or (BinaryCrossEntropy() if outputs.shape[-1] == 1 else SoftmaxCrossEntropy())
-        logs = {"loss": loss.forward(outputs, self.y)}
-        return {**logs, "accuracy": accuracy(outputs, self.y)} if _is_classifier(loss) else logs
+        loss = self.loss or (
+            BinaryCrossEntropy() if outputs.shape[-1] == 1 else SoftmaxCrossEntropy()
+        )
+        if not self.checked:  # the targets, once, against the first outputs seen
+            loss.check_targets(self.y, outputs.shape[-1], where="data_fitness: y")
+            self.checked = True
+        logs = {"loss": loss(outputs, self.y)}
+        if loss.classifier:
+            logs["accuracy"] = accuracy(to_numpy(outputs), self.y)
+        return logs
 
     def __call__(self, model) -> float:
-        logs = self.logs(backend.asarray(model.predict(self.X)))
+        logs = self.logs(model.outputs(self.X))
         return logs["accuracy"] if self.metric == "accuracy" else -logs["loss"]
 
 
 data_fitness = DataFitness  # the documented way to make one: dm.evolve.data_fitness(X, y)
 
 
-def _check(generations, population, scale, scale_name: str) -> None:
-    for ok, rule, value in ((generations >= 1, "generations must be at least 1", generations),
-                            (population >= 2, "population must be at least 2", population),
-                            (scale > 0, f"{scale_name} must be positive", scale)):  # NaN > 0 is False
-        if not ok or isinstance(value, bool):
-            raise ValueError(f"{rule}, got {value!r}")
+# --- the two algorithms -----------------------------------------------------------------------
 
 
-def _evaluate(model, fitness, vectors, generation: int) -> np.ndarray:
-    """The fitness of every row of `vectors`: load each into the model and ask the fitness."""
-    scores = []
-    for vector in vectors:
-        model.vector_to_parameters(vector)
-        scores.append(float(fitness(model)))
-    if np.any(np.isnan(scores)):
-        raise ValueError(f"the fitness returned NaN in generation {generation}; it must return a number")
-    return np.asarray(scores, dtype=np.float64)
+class _Run:
+    """What both algorithms share: scoring, the history, and the best vector seen so far.
+
+    Used as a context manager: on an error or Ctrl-C the model is left with the
+    best vector seen (or its start) and the history is kept.
+    """
+
+    def __init__(self, model, fitness, generations: int, verbose: int, what: str):
+        from tqdm.auto import tqdm  # imported when used, like dm.fit's bar
+
+        self.model = model
+        self.fitness = fitness
+        self.history = History()
+        self.best = parameters_to_vector(model).astype(np.float64)
+        self.best_score = -np.inf
+        self.evaluations = 0
+        self.progress = tqdm(range(1, generations + 1), desc=what, unit="gen", disable=not verbose)
+
+    def scores(self, vectors: np.ndarray, generation: int) -> np.ndarray:
+        """The fitness of every row of `vectors`: load each into the model and ask the fitness."""
+        scores = np.empty(len(vectors))
+        for k, vector in enumerate(vectors):
+            vector_to_parameters(self.model, vector)
+            score = self.fitness(self.model)
+            if not isinstance(score, (int, float, np.number)) or isinstance(score, bool):
+                raise ValueError(f"the fitness must return a number, got {score!r:.60}")
+            if np.isnan(score):
+                raise ValueError(
+                    f"the fitness returned NaN in generation {generation}; it must return a number"
+                )
+            scores[k] = score
+            self.evaluations += 1
+        return scores
+
+    def record(self, vector: np.ndarray, score: float) -> None:
+        """Log one generation, measured on `vector` (loss/accuracy too, for a data fitness)."""
+        if score > self.best_score:  # a copy: an optimizer may change `vector` in place
+            self.best = np.array(vector)
+            self.best_score = float(score)
+        vector_to_parameters(self.model, vector)
+        logs = {"fitness": float(score), "evaluations": self.evaluations}
+        if isinstance(self.fitness, DataFitness):
+            logs.update(self.fitness.logs(self.model.outputs(self.fitness.X)))
+        self.history.append(logs)
+        self.progress.set_postfix(fitness=f"{score:.4f}", refresh=False)
+
+    def __enter__(self) -> "_Run":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        self.progress.close()
+        vector_to_parameters(self.model, self.best)
+        if kind is KeyboardInterrupt:
+            self.history.stop_reason = "interrupted (Ctrl-C); the best weights so far are kept"
+            return True  # swallowed: the caller returns the history so far
+        if error is not None:
+            error.history = self.history
+        return False
 
 
-def _record(history, progress, model, fitness, vector, score: float, evaluations: int) -> None:
-    """Put `vector` into the model and log one generation (loss/accuracy for a data fitness)."""
-    model.vector_to_parameters(vector)
-    extra = fitness.logs(backend.asarray(model.predict(fitness.X))) if isinstance(fitness, DataFitness) else {}
-    history.append({"fitness": float(score), "evaluations": evaluations, **extra})
-    progress.set_postfix(fitness=f"{score:.4f}", refresh=False)
+def _check(generations, population, scale: float, scale_name: str, owner: str) -> None:
+    checks.number("generations", generations, "[1, inf)", whole=True, owner=owner)
+    checks.number("population", population, "[2, inf)", whole=True, owner=owner)
+    checks.number(scale_name, scale, "(0, inf)", owner=owner)
 
 
-def _progress(generations: int, verbose: int, what: str):
-    from tqdm.auto import tqdm  # imported when used, like dm.fit's bar
-    return tqdm(range(1, generations + 1), desc=what, unit="gen", disable=not verbose)
-
-
-def genetic(model, fitness, generations: int = 100, population: int = 50, mutation_scale: float = 0.1,
-            elite: int = 2, tournament: int = 3, seed=0, verbose: int = 1):
+# shown in notebooks/10_training_without_backprop.ipynb
+def genetic(
+    model,
+    fitness,
+    generations: int = 100,
+    population: int = 50,
+    mutation_scale: float = 0.1,
+    elite: int = 2,
+    tournament: int = 3,
+    seed=0,
+    verbose: int = 1,
+) -> tuple:
     """Evolve `model`'s weights with a genetic algorithm; returns ``(model, History)``.
 
     The first population is the model's own weights plus mutated copies of them.
@@ -133,55 +244,71 @@ def genetic(model, fitness, generations: int = 100, population: int = 50, mutati
     rest with children of tournament-selected parents (uniform crossover, then
     Gaussian mutation of size `mutation_scale`). Elitism means the best score
     never gets worse (for a fitness without noise). The model ends with the
-    best weights of the last generation.
+    best weights seen.
     """
-    _check(generations, population, mutation_scale, "mutation_scale")
-    if not (0 <= elite < population and 1 <= tournament <= population):
-        raise ValueError(f"need 0 <= elite < population and 1 <= tournament <= population, got "
-                         f"elite={elite!r}, tournament={tournament!r} for population={population}")
-    rng, parent, history = as_generator(seed), model.parameters_to_vector().astype(np.float64), History()
-    people = parent + mutation_scale * rng.standard_normal((population, parent.size))
-    for generation in (progress := _progress(generations, verbose, "genetic")):
-        scores = _evaluate(model, fitness, people, generation)
-        order = np.argsort(-scores, kind="stable")  # best first; ties keep their order
-        _record(history, progress, model, fitness, people[order[0]], scores[order[0]], generation * population)
-        # a tournament per parent of each child: the fittest of `tournament` people drawn at random
-        contestants = rng.integers(0, population, size=(2, population - elite, tournament))
-        winners = np.take_along_axis(contestants, np.argmax(scores[contestants], axis=-1)[..., None], -1)
-        mothers, fathers = people[winners[0, :, 0]], people[winners[1, :, 0]]
-        children = np.where(rng.random(mothers.shape) < 0.5, mothers, fathers)  # uniform crossover
-        children += mutation_scale * rng.standard_normal(children.shape)  # Gaussian mutation
-        people = np.concatenate([people[order[:elite]], children])
-    return model, history
+    _check(generations, population, mutation_scale, "mutation_scale", "genetic")
+    checks.number("elite", elite, f"[0, {population})", whole=True, owner="genetic")
+    checks.number("tournament", tournament, f"[1, {population}]", whole=True, owner="genetic")
+    rng = as_generator(seed)
+    with _Run(model, fitness, generations, verbose, "genetic") as run:
+        parent = run.best
+        people = parent + mutation_scale * rng.standard_normal((population, parent.size))
+        for generation in run.progress:
+            scores = run.scores(people, generation)
+            order = np.argsort(-scores, kind="stable")  # best first; ties keep their order
+            run.record(people[order[0]], scores[order[0]])
+            # a tournament per parent of each child: the fittest of `tournament` drawn at random
+            contestants = rng.integers(0, population, size=(2, population - elite, tournament))
+            best_of_each = np.argmax(scores[contestants], axis=-1)[..., None]
+            winners = np.take_along_axis(contestants, best_of_each, -1)
+            mothers = people[winners[0, :, 0]]
+            fathers = people[winners[1, :, 0]]
+            children = np.where(rng.random(mothers.shape) < 0.5, mothers, fathers)  # crossover
+            children += mutation_scale * rng.standard_normal(children.shape)  # mutation
+            people = np.concatenate([people[order[:elite]], children])
+    return model, run.history
 
 
-def evolution_strategy(model, fitness, generations: int = 100, population: int = 50, sigma: float = 0.1,
-                       lr: float = 0.03, adam: bool = True, seed=0, verbose: int = 1):
+def evolution_strategy(
+    model,
+    fitness,
+    generations: int = 100,
+    population: int = 50,
+    sigma: float = 0.1,
+    lr: float = 0.03,
+    adam: bool = True,
+    seed=0,
+    verbose: int = 1,
+) -> tuple:
     """Climb the fitness with gradients estimated from random probes; returns ``(model, History)``.
 
     Each generation probes ``pairs = population // 2`` antithetic pairs
     ``theta +- sigma eps_i`` and also scores ``theta`` itself (one more forward
     pass, to know which ``theta`` was best). The estimate
     ``g = sum_i (r_i+ - r_i-) eps_i / (2 pairs sigma)`` uses the centred ranks
-    ``r`` of the scores; then Adam (running means ``m``, ``v`` of ``g`` and
-    ``g**2``, bias-corrected as in `dm.Adam`) or plain ascent ``theta += lr * g``
-    (``adam=False``). The model ends with the best ``theta`` seen.
+    ``r`` of the scores. ``theta`` is a `dm.Parameter` and climbs with `dm.Adam`
+    (or `dm.SGD`, plain ascent ``theta += lr * g``, with ``adam=False``) given
+    ``-g`` as its gradient: the optimizers descend, and we climb. The model ends
+    with the best ``theta`` seen.
     """
-    _check(generations, population, sigma, "sigma")
-    rng, theta, history = as_generator(seed), model.parameters_to_vector().astype(np.float64), History()
-    pairs, m, v, best, best_score = population // 2, 0.0, 0.0, theta, -np.inf
-    for generation in (progress := _progress(generations, verbose, "evolution strategy")):
-        eps = rng.standard_normal((pairs, theta.size))
-        probes = np.concatenate([theta[None], theta + sigma * eps, theta - sigma * eps])
-        scores = _evaluate(model, fitness, probes, generation)
-        best, best_score = (theta, scores[0]) if scores[0] > best_score else (best, best_score)
-        _record(history, progress, model, fitness, theta, scores[0], generation * len(probes))
-        # rank of each probe's score (argsort of argsort), spread evenly over [-0.5, 0.5]
-        ranks = np.argsort(np.argsort(scores[1:], kind="stable")) / (2 * pairs - 1) - 0.5
-        g = (ranks[:pairs] - ranks[pairs:]) @ eps / (2 * pairs * sigma)
-        if adam:
-            m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
-            g = m / (1 - 0.9 ** generation) / (np.sqrt(v / (1 - 0.999 ** generation)) + 1e-8)
-        theta = theta + lr * g
-    model.vector_to_parameters(best)
-    return model, history
+    _check(generations, population, sigma, "sigma", "evolution_strategy")
+    checks.number("lr", lr, "(0, inf)", owner="evolution_strategy")
+    rng = as_generator(seed)
+    pairs = population // 2
+    with _Run(model, fitness, generations, verbose, "evolution strategy") as run:
+        theta = Parameter(run.best.copy())
+        with use("numpy"):  # theta lives on the host, whatever the model's backend
+            optimizer = (Adam if adam else SGD)([theta], lr=lr)
+        for generation in run.progress:
+            eps = rng.standard_normal((pairs, theta.size))
+            probes = np.concatenate(
+                [theta.value[None], theta.value + sigma * eps, theta.value - sigma * eps]
+            )
+            scores = run.scores(probes, generation)
+            run.record(theta.value, scores[0])
+            # rank of each probe's score (argsort of argsort), spread evenly over [-0.5, 0.5]
+            ranks = np.argsort(np.argsort(scores[1:], kind="stable")) / (2 * pairs - 1) - 0.5
+            theta.grad = -(ranks[:pairs] - ranks[pairs:]) @ eps / (2 * pairs * sigma)
+            with use("numpy"):  # theta lives on the host, whatever the model's backend
+                optimizer.step()
+    return model, run.history

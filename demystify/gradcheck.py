@@ -10,6 +10,7 @@ is an independent witness for the fast backward pass. We check in float64,
 where the estimate is good to about 1e-9, so a relative error above 1e-6
 means a bug, not rounding.
 """
+
 import numpy as np
 
 from . import backend
@@ -26,7 +27,9 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     params = dict(model.named_parameters())
     originals = {name: p.value for name, p in params.items()}
     host = {"input": np.array(backend.to_numpy(x), dtype=np.float64)}  # arrays we will nudge
-    host.update({name: np.array(backend.to_numpy(p.value), dtype=np.float64) for name, p in params.items()})
+    host.update(
+        {name: np.array(backend.to_numpy(p.value), dtype=np.float64) for name, p in params.items()}
+    )
 
     def loss_now() -> float:  # the loss with the current host arrays, computed in float64
         for name, p in params.items():

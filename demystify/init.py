@@ -13,43 +13,55 @@ on ``[-a, a]`` has variance ``a**2 / 3``). Biases start at zero. Arrays are
 drawn on the host from a NumPy generator, so one seed gives bit-identical
 weights on every backend.
 """
+
+from collections.abc import Callable
+
 import numpy as np
+
+Shape = tuple[int, ...]
 
 
 def as_generator(seed) -> np.random.Generator:
     """A NumPy generator from a seed, a generator (used as is), or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(seed)
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"seed must be a whole number >= 0 (or a list of them), got {seed!r}"
+        ) from None
 
 
-def zeros(shape, rng=None) -> np.ndarray:
+def zeros(shape: Shape, rng: np.random.Generator | None = None) -> np.ndarray:
     return np.zeros(shape)
 
 
-def glorot_normal(shape, rng) -> np.ndarray:
+def glorot_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / sum(shape)), size=shape)  # sum(shape) = n_in + n_out
 
 
-def glorot_uniform(shape, rng) -> np.ndarray:
+def glorot_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     limit = np.sqrt(6.0 / sum(shape))
     return rng.uniform(-limit, limit, size=shape)
 
 
-def he_normal(shape, rng) -> np.ndarray:
+def he_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / shape[0]), size=shape)
 
 
-def he_uniform(shape, rng) -> np.ndarray:
+def he_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     limit = np.sqrt(6.0 / shape[0])
     return rng.uniform(-limit, limit, size=shape)
 
 
-INITIALIZERS = {f.__name__: f for f in (zeros, glorot_normal, glorot_uniform, he_normal, he_uniform)}
+INITIALIZERS = {
+    f.__name__: f for f in (zeros, glorot_normal, glorot_uniform, he_normal, he_uniform)
+}
 
 
-def get(name: str):
+def get(name: str) -> Callable[[Shape, np.random.Generator], np.ndarray]:
     """Look an initialiser up by name, with a helpful error for a typo."""
-    if name not in INITIALIZERS:
+    if not isinstance(name, str) or name not in INITIALIZERS:
         raise ValueError(f"unknown initializer {name!r}; choose one of {', '.join(INITIALIZERS)}")
     return INITIALIZERS[name]

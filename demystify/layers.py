@@ -13,11 +13,17 @@ That is the whole of backpropagation: the chain rule applied one layer at a
 time, from the loss back to the data. The dense layer below is where nearly
 all of a network's arithmetic happens: three matrix products per batch.
 """
-from typing import Iterator
 
-from . import backend
+from collections.abc import Iterator
+
+from . import backend, checks
 from . import init as initializers
+from .backend import Array
 from .parameter import Parameter
+
+# Every kind of layer by class name, filled as each Layer subclass is defined (ours and yours):
+# `dm.load` rebuilds a saved model from it.
+LAYER_TYPES: dict[str, type["Layer"]] = {}
 
 
 class ShapeError(ValueError):
@@ -25,20 +31,29 @@ class ShapeError(ValueError):
 
     def __init__(self, layer: str, detail: str):
         super().__init__(f"{layer} {detail}")
-        self.layer, self.detail = layer, detail
+        self.layer = layer
+        self.detail = detail
 
 
 class Layer:
-    """Base class: a forward function, its backward (chain rule), and its parameters."""
+    """Base class: a forward function, its backward (chain rule), and its parameters.
+
+    A layer that takes constructor arguments returns them from `config()`, so
+    that `dm.save` can write it and `dm.load` can build it again.
+    """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        LAYER_TYPES[cls.__name__] = cls  # a class defined again (a re-run cell) replaces the old
 
     def __init__(self) -> None:
         self.training = True  # some layers (Dropout) behave differently when training
         self.cache = None  # what forward saved for backward
 
-    def forward(self, x):
+    def forward(self, x: Array) -> Array:
         raise NotImplementedError
 
-    def backward(self, grad_out, input_grad: bool = True):
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array | None:
         """Given dL/d(output), accumulate parameter gradients and return dL/d(input).
 
         ``input_grad=False`` may skip dL/d(input) when nobody needs it (the first
@@ -46,7 +61,7 @@ class Layer:
         """
         raise NotImplementedError
 
-    def __call__(self, x):
+    def __call__(self, x: Array) -> Array:
         return self.forward(x)
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
@@ -60,7 +75,7 @@ class Layer:
         for parameter in self.parameters():
             parameter.zero_grad()
 
-    def initialize(self, rng, dtype=None) -> None:
+    def initialize(self, rng, dtype: str | None = None) -> None:
         """(Re)draw the parameters from the NumPy generator `rng`; no-op without parameters."""
 
     def train(self, mode: bool = True) -> "Layer":
@@ -81,6 +96,15 @@ class Layer:
         """The constructor arguments, so `dm.save` can rebuild the layer without pickle."""
         return {}
 
+    @classmethod
+    def parameter_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
+        """The shapes of the parameters of ``cls(**config)``, which `dm.load` checks first.
+
+        Here the layer is built to find out; a layer with big parameters says it
+        without drawing them (see `Dense`).
+        """
+        return {name: parameter.shape for name, parameter in cls(**config).named_parameters()}
+
     def __repr__(self) -> str:
         args = ", ".join(f"{key}={value!r}" for key, value in self.config().items())
         return f"{type(self).__name__}({args})"
@@ -93,46 +117,62 @@ class Dense(Layer):
     Column ``j`` of `weights` holds the input weights of output unit ``j``.
     """
 
-    def __init__(self, n_in: int, n_out: int, init: str = "he_normal", seed=None, dtype: str = "float32"):
+    def __init__(
+        self, n_in: int, n_out: int, init: str = "he_normal", seed=None, dtype: str = "float32"
+    ):
         super().__init__()
-        for name, value in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"Dense needs a positive whole number for {name}, got {value!r}")
-        self.n_in, self.n_out, self.init = n_in, n_out, init
-        self.initialize(initializers.as_generator(seed), dtype)
+        self.n_in = checks.number("n_in", n_in, "[1, inf)", whole=True, owner="Dense")
+        self.n_out = checks.number("n_out", n_out, "[1, inf)", whole=True, owner="Dense")
+        initializers.get(init)  # a typo is reported now, not at the first initialize
+        self.init = init
+        self.dtype = checks.floating_dtype(dtype, owner="Dense")
+        self.initialize(initializers.as_generator(seed))
 
-    def initialize(self, rng, dtype=None) -> None:
-        self.dtype = dtype = dtype or getattr(self, "dtype", "float32")
+    def initialize(self, rng, dtype: str | None = None) -> None:
+        self.dtype = dtype or self.dtype
         draw = initializers.get(self.init)  # on the host, from the seeded generator; then moved
-        self.weights = Parameter(backend.asarray(draw((self.n_in, self.n_out), rng), dtype))
-        self.bias = Parameter(backend.asarray(initializers.zeros(self.n_out), dtype))
+        weights = draw((self.n_in, self.n_out), rng)
+        self.weights = Parameter(backend.asarray(weights, self.dtype))
+        self.bias = Parameter(backend.asarray(initializers.zeros(self.n_out), self.dtype))
 
-    def named_parameters(self):
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         yield "weights", self.weights
         yield "bias", self.bias
 
-    def forward(self, x):
+    # shown in notebooks/01_one_neuron_then_a_dense_layer.ipynb
+    # shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
+    def forward(self, x: Array) -> Array:
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            raise ShapeError("Dense", f"expected input with {self.n_in} features, got {tuple(x.shape)}")
+            detail = f"expected input with {self.n_in} features, got {tuple(x.shape)}"
+            raise ShapeError("Dense", detail)
         self.cache = x
         out = backend.namespace().matmul(x, self.weights.value)
         out += self.bias.value  # in place: one array fewer per batch
         return out
 
-    def backward(self, grad_out, input_grad: bool = True):
+    # shown in notebooks/04_backpropagation.ipynb
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array | None:
         """With ``g = dL/dy`` of shape ``(batch, n_out)``:
 
         * ``dL/dweights = x.T @ g``      ``(n_in, batch) @ (batch, n_out)``
         * ``dL/dbias    = sum_batch g``  one bias serves every row of the batch
         * ``dL/dx       = g @ weights.T`` ``(batch, n_out) @ (n_out, n_in)``
         """
-        xp, x = backend.namespace(), self.cache
+        xp = backend.namespace()
+        x = self.cache
         self.weights.accumulate(xp.matmul(x.T, grad_out))
         self.bias.accumulate(xp.sum(grad_out, axis=0))
         return xp.matmul(grad_out, self.weights.value.T) if input_grad else None
 
     def config(self) -> dict:
         return {"n_in": self.n_in, "n_out": self.n_out, "init": self.init}
+
+    @classmethod
+    def parameter_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
+        n_in, n_out = (
+            checks.number(k, config.get(k), "[1, inf)", True, "Dense") for k in "n_in n_out".split()
+        )
+        return {"weights": (n_in, n_out), "bias": (n_out,)}
 
 
 class Dropout(Layer):
@@ -146,14 +186,14 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, seed=None):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout probability must be in [0, 1), got {p!r}")
-        self.p, self.rng = p, initializers.as_generator(seed)
+        self.p = checks.number("p", p, "[0, 1)", owner="Dropout")
+        self.rng = initializers.as_generator(seed)
 
-    def initialize(self, rng, dtype=None) -> None:
+    def initialize(self, rng, dtype: str | None = None) -> None:
         self.rng = rng.spawn(1)[0]  # its own stream, derived from the model's seed
 
-    def forward(self, x):
+    # shown in notebooks/06_the_training_loop.ipynb
+    def forward(self, x: Array) -> Array:
         if not self.training or self.p == 0.0:
             self.cache = None
             return x
@@ -161,9 +201,11 @@ class Dropout(Layer):
         self.cache = backend.asarray(keep / (1.0 - self.p), backend.dtype_name(x))
         return x * self.cache
 
-    def backward(self, grad_out, input_grad: bool = True):
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
         """``dL/dx = dL/dy * mask / (1 - p)``: dropped units pass no gradient."""
-        return grad_out if self.cache is None else grad_out * self.cache
+        if self.cache is None:
+            return grad_out
+        return grad_out * self.cache
 
     def config(self) -> dict:
         return {"p": self.p}

@@ -5,49 +5,56 @@ Training lowers this number. Each loss has ``forward(pred, target) -> float``
 the gradient that starts backpropagation. Classification losses take raw
 scores (logits), not probabilities: fusing the squashing function into the loss
 makes both the value and the gradient simpler and numerically stable.
+
+A loss also says what it is, so that the training loop needs to know no loss
+by name: `classifier` is True when the targets are classes (training then
+reports accuracy too), and `check_targets` answers in plain words when an
+array cannot be this loss's targets.
 """
+
 import math
 
 import numpy as np
 
-from . import backend
+from . import backend, checks
+from .activations import sigmoid, softmax_with_log
+from .backend import Array
 
 
-def check_labels(target, n_classes: int, where: str = "labels") -> None:
-    """Integer class labels must lie in ``0 .. n_classes - 1``; say so plainly if not."""
-    labels = backend.to_numpy(target)
-    if labels.ndim != 1:
-        raise ValueError(f"{where} must be a 1-D array of class numbers, got shape {labels.shape}")
-    if labels.size and labels.dtype.kind not in "iu":  # not integer-typed: are the values whole numbers?
-        if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)) \
-                or not np.all(labels == np.round(labels)):  # strings have no isfinite: ask first
-            raise ValueError(f"{where} must be whole numbers (class indices), got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"{where} must lie in 0..{n_classes - 1} for a network with {n_classes} "
-                         f"outputs; found labels from {labels.min()} to {labels.max()}")
-
-
-def _as_target(name: str, pred, target):
+def _as_target(pred: Array, target) -> Array:
     """Targets on the backend, in `pred`'s dtype and shape (a 1-D target fits one output column)."""
-    xp = backend.namespace()
     target = backend.asarray(target, backend.dtype_name(pred))
     if target.ndim == 1 and pred.ndim == 2 and pred.shape[1] == 1:
-        target = xp.reshape(target, (-1, 1))
+        target = backend.namespace().reshape(target, (-1, 1))
     if tuple(pred.shape) != tuple(target.shape):
-        raise ValueError(f"{name}: predictions have shape {tuple(pred.shape)} but targets have shape {tuple(target.shape)}")
+        shapes = f"{tuple(pred.shape)} but targets have shape {tuple(target.shape)}"
+        raise ValueError(f"predictions have shape {shapes}")
     return target
 
 
 class Loss:
     """Base class: `forward` returns the mean loss, `backward` its gradient w.r.t. `pred`."""
 
-    def forward(self, pred, target) -> float:
+    classifier = False  # True: targets are classes, and accuracy is worth reporting
+
+    def check_targets(self, y, n_outputs: int, where: str = "targets") -> None:
+        """Plain words if `y` cannot be the targets of a network with `n_outputs` outputs.
+
+        Here: finite real numbers, one column per output (a 1-D array fits one
+        output). Classification losses check their labels on top.
+        """
+        y = checks.real_array(y, where)
+        if y.shape[1:] != (n_outputs,) and not (y.ndim == 1 and n_outputs == 1):
+            raise ValueError(f"{where} have shape {y.shape}; the network has {n_outputs} outputs")
+
+    def forward(self, pred: Array, target) -> float:
         raise NotImplementedError
 
-    def backward(self):
+    def backward(self) -> Array:
         raise NotImplementedError
 
-    def __call__(self, pred, target) -> float:
+    def __call__(self, pred: Array, target) -> float:
+        self.pred = pred  # the predictions judged, for metrics such as the accuracy
         return self.forward(pred, target)
 
     def __repr__(self) -> str:
@@ -55,15 +62,18 @@ class Loss:
 
 
 class MeanSquaredError(Loss):
-    """``L = mean((pred - target)**2)`` over every entry; ``dL/dpred = 2 (pred - target) / size``."""
+    """``L = mean((pred - target)**2)``, over all entries; ``dL/dpred = 2 (pred - target) / size``.
 
-    def forward(self, pred, target) -> float:
+    (``size`` is the number of entries, so a bigger batch does not mean a bigger loss.)
+    """
+
+    def forward(self, pred: Array, target) -> float:
         xp = backend.namespace()
-        target = _as_target("MeanSquaredError", pred, target)
+        target = _as_target(pred, target)
         self.cache = pred - target
         return float(xp.mean(self.cache * self.cache))
 
-    def backward(self):
+    def backward(self) -> Array:
         return self.cache * (2.0 / math.prod(self.cache.shape))
 
 
@@ -75,17 +85,19 @@ class Huber(Loss):
     """
 
     def __init__(self, delta: float = 1.0):
-        self.delta = delta
+        self.delta = checks.number("delta", delta, "(0, inf)", owner="Huber")
 
-    def forward(self, pred, target) -> float:
+    def forward(self, pred: Array, target) -> float:
         xp = backend.namespace()
-        target = _as_target("Huber", pred, target)
+        target = _as_target(pred, target)
         d = self.cache = pred - target
         small = xp.abs(d) <= self.delta
-        return float(xp.mean(xp.where(small, 0.5 * d * d, self.delta * (xp.abs(d) - 0.5 * self.delta))))
+        far = self.delta * (xp.abs(d) - 0.5 * self.delta)
+        return float(xp.mean(xp.where(small, 0.5 * d * d, far)))
 
-    def backward(self):
-        xp, d = backend.namespace(), self.cache
+    def backward(self) -> Array:
+        xp = backend.namespace()
+        d = self.cache
         return xp.clip(d, -self.delta, self.delta) / math.prod(d.shape)
 
 
@@ -97,18 +109,25 @@ class BinaryCrossEntropy(Loss):
     the log of 0; ``dL/dz = (sigmoid(z) - t) / size``.
     """
 
-    def forward(self, pred, target) -> float:
+    classifier = True
+
+    def check_targets(self, y, n_outputs: int, where: str = "targets") -> None:
+        super().check_targets(y, n_outputs, where)
+        y = np.asarray(y)
+        if y.size and (y.min() < 0 or y.max() > 1):
+            raise ValueError(f"{where} must lie between 0 and 1, found {y.min()} to {y.max()}")
+
+    def forward(self, pred: Array, target) -> float:
         xp = backend.namespace()
-        target = _as_target("BinaryCrossEntropy", pred, target)
+        target = _as_target(pred, target)
         self.cache = (pred, target)
-        losses = xp.maximum(pred, xp.zeros_like(pred)) - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))
+        positive_part = xp.maximum(pred, xp.zeros_like(pred))
+        losses = positive_part - pred * target + xp.log1p(xp.exp(-xp.abs(pred)))
         return float(xp.mean(losses))
 
-    def backward(self):
-        (z, target), xp = self.cache, backend.namespace()
-        e = xp.exp(-xp.abs(z))
-        sigmoid = xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-        return (sigmoid - target) / math.prod(z.shape)
+    def backward(self) -> Array:
+        z, target = self.cache
+        return (sigmoid(z) - target) / math.prod(z.shape)
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -119,32 +138,45 @@ class SoftmaxCrossEntropy(Loss):
     The gradient is strikingly simple: ``dL/dz = (softmax(z) - onehot(c)) / batch``.
     """
 
-    def forward(self, pred, target) -> float:
+    classifier = True
+
+    def check_targets(self, y, n_outputs: int, where: str = "labels") -> None:
+        """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot rows."""
+        labels = checks.real_array(y, where)
+        if labels.ndim == 2 and labels.shape[1] == 1 and n_outputs > 1:
+            raise ValueError(f"{where} are a column {labels.shape}; pass them 1-D: y.ravel()")
+        if labels.ndim == 2:  # one-hot (or probability) rows
+            return super().check_targets(labels, n_outputs, where)
+        if labels.ndim != 1 or (labels.dtype.kind == "f" and np.any(labels != np.round(labels))):
+            raise ValueError(f"{where} must be whole numbers (class indices) in a 1-D array")
+        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
+            raise ValueError(
+                f"{where} must lie in 0..{n_outputs - 1} for a network with {n_outputs} "
+                f"outputs; found labels from {labels.min()} to {labels.max()}"
+            )
+
+    # shown in notebooks/03_losses.ipynb
+    def forward(self, pred: Array, target) -> float:
         xp = backend.namespace()
         if pred.ndim != 2:
-            raise ValueError(f"SoftmaxCrossEntropy expects scores of shape (batch, classes), got {tuple(pred.shape)}")
+            raise ValueError(f"expected scores of shape (batch, classes), got {tuple(pred.shape)}")
         target = self._one_hot(pred, target)
-        shifted = pred - xp.max(pred, axis=1, keepdims=True)  # exp can no longer overflow
-        exps = xp.exp(shifted)
-        sums = xp.sum(exps, axis=1, keepdims=True)
-        self.cache = (exps / sums, target)
-        log_probs = shifted - xp.log(sums)
-        return float(-xp.sum(log_probs * target) / pred.shape[0])
+        probabilities, log_probabilities = softmax_with_log(pred)
+        self.cache = (probabilities, target)
+        return float(-xp.sum(log_probabilities * target) / pred.shape[0])
 
-    def backward(self):
-        probs, target = self.cache
-        return (probs - target) / probs.shape[0]
+    def backward(self) -> Array:
+        probabilities, target = self.cache
+        return (probabilities - target) / probabilities.shape[0]
 
-    @staticmethod
-    def _one_hot(pred, target):
+    def _one_hot(self, pred: Array, target) -> Array:
         """Integer labels become one-hot rows (built by comparison, valid on every backend)."""
         xp = backend.namespace()
         batch, classes = pred.shape
         if target.ndim == 2:
-            return _as_target("SoftmaxCrossEntropy", pred, target)
+            return _as_target(pred, target)
         if target.shape[0] != batch:
-            raise ValueError(f"SoftmaxCrossEntropy: {batch} rows of scores but {target.shape[0]} labels")
-        check_labels(target, classes)
+            raise ValueError(f"{batch} rows of scores but {target.shape[0]} labels")
+        self.check_targets(target, classes)
         labels = backend.asarray(target, "int64")
         return xp.astype(labels[:, None] == xp.arange(classes)[None, :], pred.dtype)
-

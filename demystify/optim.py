@@ -12,16 +12,21 @@ Shared extras: L2 weight decay (``g += weight_decay * w``), clipping the global
 gradient norm, and a learning-rate schedule (a function of the step number).
 Updates are done in place, so a step allocates little memory.
 """
-import math
 
-from . import backend
+import math
+from collections.abc import Callable
+
+from . import backend, checks
+from .backend import Array
+from .parameter import Parameter, Params
 
 
 class StepDecay:
     """Learning-rate factor ``factor ** (step // every)``: drop by `factor` every `every` steps."""
 
     def __init__(self, every: int, factor: float = 0.5):
-        self.every, self.factor = every, factor
+        self.every = checks.number("every", every, "[1, inf)", whole=True, owner="StepDecay")
+        self.factor = checks.number("factor", factor, "(0, 1]", owner="StepDecay")
 
     def __call__(self, step: int) -> float:
         return self.factor ** (step // self.every)
@@ -31,7 +36,8 @@ class CosineDecay:
     """Learning-rate factor falling from 1 to `floor` along half a cosine over `total` steps."""
 
     def __init__(self, total: int, floor: float = 0.0):
-        self.total, self.floor = total, floor
+        self.total = checks.number("total", total, "[1, inf)", whole=True, owner="CosineDecay")
+        self.floor = checks.number("floor", floor, "[0, 1]", owner="CosineDecay")
 
     def __call__(self, step: int) -> float:
         progress = min(step, self.total) / self.total
@@ -41,24 +47,38 @@ class CosineDecay:
 class Optimizer:
     """Base class: keeps the parameters, applies decay, clipping and schedule, then `update`."""
 
-    def __init__(self, parameters, lr: float, weight_decay: float = 0.0, clip_norm: float | None = None, schedule=None):
-        self.parameters = list(parameters)
-        if not self.parameters:
-            raise ValueError(f"{type(self).__name__} got no parameters to optimise")
-        if not lr > 0:
-            raise ValueError(f"learning rate must be positive, got {lr!r}")
-        self.base_lr = self.lr = lr
-        self.weight_decay, self.clip_norm, self.schedule = weight_decay, clip_norm, schedule
+    decoupled = False  # AdamW-style decay shrinks the weights outside the gradient
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = None,
+        schedule: Callable[[int], float] | None = None,
+    ):
+        name = type(self).__name__
+        self.parameters = checks.parameter_list(params, name)
+        self.base_lr = self.lr = checks.number("lr", lr, "(0, inf)", owner=name)
+        self.weight_decay = checks.number("weight_decay", weight_decay, "[0, inf)", owner=name)
+        if clip_norm is not None:
+            checks.number("clip_norm", clip_norm, "(0, inf)", owner=name)
+        if not (schedule is None or callable(schedule)):
+            raise ValueError(f"{name}: schedule must be a function of the step, got {schedule!r}")
+        self.clip_norm = clip_norm
+        self.schedule = schedule
         self.steps = 0  # how many updates so far (Adam's bias correction and schedules use it)
 
     def zero_grad(self) -> None:
         for parameter in self.parameters:
             parameter.zero_grad()
 
+    # shown in notebooks/05_optimizers.ipynb
     def step(self) -> None:
         """One update of every parameter from its current gradient."""
         if self.schedule is not None:
-            self.lr = self.base_lr * self.schedule(self.steps)
+            factor = checks.number("schedule(step)", self.schedule(self.steps), "[0, inf)")
+            self.lr = self.base_lr * factor
         self.steps += 1
         scale = self._clip_scale()
         for index, parameter in enumerate(self.parameters):
@@ -69,8 +89,6 @@ class Optimizer:
                 grad = grad + self.weight_decay * parameter.value  # L2 penalty's gradient
             self.update(index, parameter, grad)
 
-    decoupled = False  # AdamW-style decay shrinks the weights outside the gradient
-
     def _clip_scale(self) -> float:
         """Factor that brings the global gradient norm down to `clip_norm` (1 if already below)."""
         if self.clip_norm is None:
@@ -79,10 +97,10 @@ class Optimizer:
         norm = math.sqrt(sum(float(xp.sum(p.grad * p.grad)) for p in self.parameters))
         return min(1.0, self.clip_norm / (norm + 1e-12))
 
-    def update(self, index: int, parameter, grad) -> None:
+    def update(self, index: int, parameter: Parameter, grad: Array) -> None:
         raise NotImplementedError
 
-    def _state(self):
+    def _state(self) -> list[Array]:
         """One zero array per parameter, for running averages kept in step with them."""
         return [backend.namespace().zeros_like(p.value) for p in self.parameters]
 
@@ -93,30 +111,38 @@ class SGD(Optimizer):
     ``v = momentum * v + g``;  ``w -= lr * v``  (Nesterov: ``w -= lr * (g + momentum * v)``).
     """
 
-    def __init__(self, parameters, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **options):
-        super().__init__(parameters, lr, **options)
-        self.momentum, self.nesterov = momentum, nesterov
+    def __init__(
+        self, params: Params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **kw
+    ):
+        super().__init__(params, lr, **kw)
+        self.momentum = checks.number("momentum", momentum, "[0, 1)", owner="SGD")
+        self.nesterov = nesterov
         self.velocity = self._state() if momentum else None
 
-    def update(self, index, parameter, grad) -> None:
+    # shown in notebooks/05_optimizers.ipynb
+    def update(self, index: int, parameter: Parameter, grad: Array) -> None:
         if not self.momentum:
             parameter.value -= self.lr * grad
             return
         velocity = self.velocity[index]
         velocity *= self.momentum
         velocity += grad
-        parameter.value -= self.lr * (grad + self.momentum * velocity if self.nesterov else velocity)
+        step = grad + self.momentum * velocity if self.nesterov else velocity
+        parameter.value -= self.lr * step
 
 
 class RMSprop(Optimizer):
     """``s = rho * s + (1 - rho) * g**2``;  ``w -= lr * g / (sqrt(s) + eps)``."""
 
-    def __init__(self, parameters, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, **options):
-        super().__init__(parameters, lr, **options)
-        self.rho, self.eps = rho, eps
+    def __init__(
+        self, params: Params, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, **kw
+    ):
+        super().__init__(params, lr, **kw)
+        self.rho = checks.number("rho", rho, "[0, 1)", owner="RMSprop")
+        self.eps = checks.number("eps", eps, "(0, inf)", owner="RMSprop")
         self.square_avg = self._state()
 
-    def update(self, index, parameter, grad) -> None:
+    def update(self, index: int, parameter: Parameter, grad: Array) -> None:
         square_avg = self.square_avg[index]
         square_avg *= self.rho
         square_avg += (1 - self.rho) * grad * grad
@@ -129,25 +155,38 @@ class Adam(Optimizer):
     ``m = b1 m + (1 - b1) g``;  ``v = b2 v + (1 - b2) g**2``;
     ``m_hat = m / (1 - b1**t)``;  ``v_hat = v / (1 - b2**t)``  (both start at 0: undo that bias);
     ``w -= lr * m_hat / (sqrt(v_hat) + eps)``.
-    With ``decoupled=True`` (AdamW) weight decay shrinks ``w -= lr * weight_decay * w``
+    In `AdamW` (``decoupled``) weight decay shrinks ``w -= lr * weight_decay * w``
     directly instead of entering the gradient.
     """
 
-    def __init__(self, parameters, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
-                 decoupled: bool = False, **options):
-        super().__init__(parameters, lr, **options)
-        self.beta1, self.beta2 = betas
-        self.eps, self.decoupled = eps, decoupled
-        self.m, self.v = self._state(), self._state()
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 0.001,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        **kw,
+    ):
+        super().__init__(params, lr, **kw)
+        name = type(self).__name__
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.beta1 = checks.number("betas[0]", betas[0], "[0, 1)", owner=name)
+        self.beta2 = checks.number("betas[1]", betas[1], "[0, 1)", owner=name)
+        self.eps = checks.number("eps", eps, "(0, inf)", owner=name)
+        self.m = self._state()
+        self.v = self._state()
 
-    def update(self, index, parameter, grad) -> None:
-        m, v, t = self.m[index], self.v[index], self.steps
+    # shown in notebooks/05_optimizers.ipynb
+    def update(self, index: int, parameter: Parameter, grad: Array) -> None:
+        m = self.m[index]
+        v = self.v[index]
         m *= self.beta1
         m += (1 - self.beta1) * grad
         v *= self.beta2
         v += (1 - self.beta2) * grad * grad
-        m_hat = m / (1 - self.beta1 ** t)
-        v_hat = v / (1 - self.beta2 ** t)
+        m_hat = m / (1 - self.beta1**self.steps)
+        v_hat = v / (1 - self.beta2**self.steps)
         if self.decoupled and self.weight_decay:
             parameter.value -= self.lr * self.weight_decay * parameter.value
         parameter.value -= self.lr * m_hat / (backend.namespace().sqrt(v_hat) + self.eps)
@@ -156,5 +195,7 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter), default decay 0.01."""
 
-    def __init__(self, parameters, lr: float = 0.001, weight_decay: float = 0.01, **options):
-        super().__init__(parameters, lr, weight_decay=weight_decay, decoupled=True, **options)
+    decoupled = True
+
+    def __init__(self, params: Params, lr: float = 0.001, weight_decay: float = 0.01, **kw):
+        super().__init__(params, lr, weight_decay=weight_decay, **kw)

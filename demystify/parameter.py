@@ -12,16 +12,20 @@ The first backward pass after it hands over its fresh gradient array as the
 new sum (`accumulate`), so a training step spends no pass over memory on
 clearing and re-adding its largest arrays. Before that, `grad` reads as zeros.
 """
+
 import math
+from collections.abc import Iterable
 
 from . import backend
+from .backend import Array
 
 
 class Parameter:
     """A learnable array `value` and its accumulated gradient `grad` (same shape)."""
 
-    def __init__(self, value):
-        self.value, self._grad = value, None
+    def __init__(self, value: Array):
+        self.value = value
+        self._grad = None  # None: no gradient since the last zero_grad (reads as zeros)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -32,28 +36,31 @@ class Parameter:
         return math.prod(self.value.shape)
 
     @property
-    def grad(self):
+    def grad(self) -> Array:
         """The gradient accumulated since the last `zero_grad` (zeros if none yet)."""
         if self._grad is None:  # kept, so that writing into it (grad[...] = ...) is not lost
             self._grad = backend.namespace().zeros_like(self.value)
         return self._grad
 
     @grad.setter
-    def grad(self, value) -> None:
+    def grad(self, value: Array) -> None:
         self._grad = value
 
-    def accumulate(self, grad) -> None:
-        """Add one backward pass's gradient; the first after `zero_grad` is taken over, not copied."""
+    def accumulate(self, grad: Array) -> None:
+        """Add one backward pass's gradient (the first after `zero_grad` is kept, not copied)."""
         self._grad = grad if self._grad is None else self._grad + grad
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient: the next `accumulate` starts a new sum."""
         self._grad = None
 
-    def move(self, dtype=None) -> None:
+    def move(self, dtype: str | None = None) -> None:
         """Move value onto the active backend (optionally casting it), forgetting the gradient."""
         self.value = backend.asarray(self.value, dtype=dtype or backend.dtype_name(self.value))
         self._grad = None
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.shape}, dtype={backend.dtype_name(self.value)})"
+
+
+Params = Iterable[Parameter]  # what an optimizer takes: model.parameters()

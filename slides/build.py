@@ -14,6 +14,7 @@ reveal.js and KaTeX come from pinned npm packages (`slides/package.json`,
 installed here with `npm ci` when missing) and are copied into the output
 folder, so the deck opens from disk with no network at all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,18 @@ def _trained_spirals():
     X, y = dm.datasets.spirals(n=300, classes=3, seed=0)
     model = dm.Sequential([dm.Dense(2, 16), dm.ReLU(), dm.Dense(16, 3)], seed=0)
     recorder = viz.record(model)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=2e-2),
-                     X, y, epochs=60, batch_size=32, validation=0.2, verbose=0, callbacks=[recorder])
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=2e-2),
+        X,
+        y,
+        epochs=60,
+        batch_size=32,
+        validation=0.2,
+        verbose=0,
+        callbacks=[recorder],
+    )
     return X, y, model, history, recorder
 
 
@@ -84,6 +95,7 @@ def source_of(reference: str) -> str:
 def line_count() -> int:
     sys.path.insert(0, str(ROOT / "tests"))
     import loc_counter  # the same rule the test suite enforces
+
     return loc_counter.machinery(loc_counter.count_package(ROOT / "demystify"))
 
 
@@ -98,11 +110,19 @@ def render_slide(text: str, figures: dict[str, str], loc: int) -> str:
 
     body = re.sub(r"\$\$.+?\$\$|\$[^$\n]+\$", keep_math, body, flags=re.S)
     body = body.replace("{{loc}}", str(loc))
-    body = re.sub(r"\{\{figure (\w+)\}\}",
-                  lambda m: f'<img class="figure" src="{figures[m.group(1)]}" alt="{m.group(1)}">', body)
-    body = re.sub(r"\{\{source ([\w.:]+)\}\}",
-                  lambda m: f'\n<pre><code class="language-python" data-trim>'
-                            f"{html.escape(source_of(m.group(1)))}</code></pre>\n", body)
+    body = re.sub(
+        r"\{\{figure (\w+)\}\}",
+        lambda m: f'<img class="figure" src="{figures[m.group(1)]}" alt="{m.group(1)}">',
+        body,
+    )
+    body = re.sub(
+        r"\{\{source ([\w.:]+)\}\}",
+        lambda m: (
+            f'\n<pre><code class="language-python" data-trim>'
+            f"{html.escape(source_of(m.group(1)))}</code></pre>\n"
+        ),
+        body,
+    )
     rendered = mistune.html(body)
     for index, block in enumerate(math_blocks):
         rendered = rendered.replace(f"MATHBLOCK{index}X", html.escape(block, quote=False))
@@ -156,7 +176,9 @@ def install_web_assets(out: Path) -> None:
         npm = shutil.which("npm")
         if npm is None:
             raise SystemExit("building the slides needs npm (Node.js) to install reveal.js once")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True
+        )
     lib = out / "lib"
     for package, parts in (("reveal.js", ("dist", "plugin")), ("katex", ("dist",))):
         for part in parts:
@@ -171,11 +193,24 @@ def export_pdf(index: Path) -> Path:
     if chromium is None:
         raise SystemExit("the PDF export needs Debian's chromium (apt-get install chromium)")
     pdf = index.with_name("demystify-slides.pdf")
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update",
-                    "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
-                    f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                    f"{index.as_uri()}?print-pdf"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=10000",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+            f"{index.as_uri()}?print-pdf",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return pdf
 
 
@@ -184,7 +219,9 @@ def build(out: Path, pdf: bool = False) -> Path:
     install_web_assets(out)
     figures = make_figures(out / "figures")
     loc = line_count()
-    slides = [part.strip() for part in re.split(r"^---$", (HERE / "talk.md").read_text(), flags=re.M)]
+    slides = [
+        part.strip() for part in re.split(r"^---$", (HERE / "talk.md").read_text(), flags=re.M)
+    ]
     sections = "\n".join(render_slide(text, figures, loc) for text in slides if text)
     index = out / "index.html"
     index.write_text(PAGE.format(slides=sections), encoding="utf-8")

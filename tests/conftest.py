@@ -1,4 +1,5 @@
 """Shared test set-up: every test starts on the NumPy backend with a fixed seed."""
+
 import numpy as np
 import pytest
 

@@ -6,18 +6,29 @@ the package uses only the standard; PyTorch CPU proves a second real library
 agrees with NumPy to float32 rounding. CuPy runs only where a CUDA GPU is
 visible and is otherwise skipped with the reason.
 """
+
+import os
+
 import numpy as np
 import pytest
 
 import demystify as dm
 from demystify import backend
 
+# DEMYSTIFY_TORCH_DEVICE=cuda runs the torch backend there (benchmarks/gpu_check.py sets it): torch
+# then creates every tensor on that device, the host arrays moved by backend.asarray included.
+TORCH_DEVICE = os.environ.get("DEMYSTIFY_TORCH_DEVICE")
+if TORCH_DEVICE:
+    import torch
+
+    torch.set_default_device(TORCH_DEVICE)
+
 
 def _cupy_skip_reason():
     try:
         import cupy
     except ImportError:
-        return "CuPy is not installed (pip install \"demystify[gpu]\")"
+        return 'CuPy is not installed (pip install "demystify[gpu]")'
     try:
         return None if cupy.cuda.is_available() else "CuPy is installed but no CUDA GPU is visible"
     except Exception as error:  # a broken CUDA driver install
@@ -36,9 +47,13 @@ def _skip_reason(name):
         backend.use("numpy")
 
 
-BACKENDS = [pytest.param(name, marks=pytest.mark.skipif(_skip_reason(name) is not None,
-                                                        reason=str(_skip_reason(name))))
-            for name in ("numpy", "array_api_strict", "torch", "cupy")]
+BACKENDS = [
+    pytest.param(
+        name,
+        marks=pytest.mark.skipif(_skip_reason(name) is not None, reason=str(_skip_reason(name))),
+    )
+    for name in ("numpy", "array_api_strict", "torch", "cupy")
+]
 OTHER_BACKENDS = BACKENDS[1:]
 
 
@@ -59,6 +74,7 @@ def native_type(name):
 
 
 # --- the backend module itself ---------------------------------------------------
+
 
 def test_use_is_a_context_manager_and_restores_the_previous_backend(name):
     assert dm.backend_name() == name
@@ -81,6 +97,12 @@ def test_to_numpy_brings_any_backend_array_home(name):
     np.testing.assert_array_equal(host, np.arange(6).reshape(2, 3))
 
 
+@pytest.mark.skipif(not TORCH_DEVICE, reason="DEMYSTIFY_TORCH_DEVICE is not set: torch on the CPU")
+def test_torch_backend_computes_on_the_chosen_device():
+    with dm.use("torch"):
+        assert str(dm.asarray(np.ones((2, 3), dtype=np.float32)).device).startswith(TORCH_DEVICE)
+
+
 def test_available_backends_lists_numpy_first():
     found = dm.available_backends()
     assert found[0] == "numpy" and "array_api_strict" in found
@@ -92,8 +114,10 @@ def test_model_to_moves_the_parameters(other):
     try:
         model.to(other)
         assert dm.backend_name() == other
-        assert all(type(p.value) is native_type(other) and type(p.grad) is native_type(other)
-                   for p in model.parameters())
+        assert all(
+            type(p.value) is native_type(other) and type(p.grad) is native_type(other)
+            for p in model.parameters()
+        )
         assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     finally:
         dm.use("numpy")
@@ -102,8 +126,12 @@ def test_model_to_moves_the_parameters(other):
 # --- every layer and loss, forward and backward, against NumPy ----------------------
 
 LAYERS = [
-    lambda: dm.Dense(5, 4, seed=0), lambda: dm.ReLU(), lambda: dm.LeakyReLU(0.1),
-    lambda: dm.Sigmoid(), lambda: dm.Tanh(), lambda: dm.Softmax(),
+    lambda: dm.Dense(5, 4, seed=0),
+    lambda: dm.ReLU(),
+    lambda: dm.LeakyReLU(0.1),
+    lambda: dm.Sigmoid(),
+    lambda: dm.Tanh(),
+    lambda: dm.Softmax(),
 ]
 
 
@@ -117,7 +145,9 @@ def run_layer(make, name, x, g):
         return dm.to_numpy(out), dm.to_numpy(grad_in), grads
 
 
-@pytest.mark.parametrize("make", LAYERS, ids=["Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"])
+@pytest.mark.parametrize(
+    "make", LAYERS, ids=["Dense", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax"]
+)
 def test_every_layer_matches_numpy_forward_and_backward(make, other):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(6, 5)).astype(np.float32)
@@ -169,10 +199,21 @@ def test_every_loss_matches_numpy_value_and_gradient(make_loss, make_target, oth
 
 def test_gradcheck_passes_in_float64(name):
     X, y = dm.datasets.spirals(n=30, classes=3, seed=0)
-    model = dm.Sequential([dm.Dense(2, 5), dm.Tanh(), dm.Dense(5, 4), dm.Sigmoid(), dm.Dense(4, 3)],
-                          seed=0, dtype="float64")
+    model = dm.Sequential(
+        [dm.Dense(2, 5), dm.Tanh(), dm.Dense(5, 4), dm.Sigmoid(), dm.Dense(4, 3)],
+        seed=0,
+        dtype="float64",
+    )
     errors = dm.gradcheck(model, dm.SoftmaxCrossEntropy(), X[:6], y[:6])
-    assert set(errors) == {"input", "0.weights", "0.bias", "2.weights", "2.bias", "4.weights", "4.bias"}
+    assert set(errors) == {
+        "input",
+        "0.weights",
+        "0.bias",
+        "2.weights",
+        "2.bias",
+        "4.weights",
+        "4.bias",
+    }
     assert max(errors.values()) < 1e-6, errors
 
 
@@ -192,21 +233,34 @@ def train(name, optimizer, problem, epochs):
             layers, batch = [dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 2)], 4
         elif problem == "spirals":
             X, y = dm.datasets.spirals(n=300, classes=3, seed=0)
-            layers, batch = [dm.Dense(2, 64), dm.ReLU(), dm.Dense(64, 64), dm.ReLU(), dm.Dense(64, 3)], 32
+            layers, batch = (
+                [dm.Dense(2, 64), dm.ReLU(), dm.Dense(64, 64), dm.ReLU(), dm.Dense(64, 3)],
+                32,
+            )
         else:
             X, y = dm.datasets.digits()
             X = X / 16.0
             layers, batch = [dm.Dense(64, 64), dm.ReLU(), dm.Dropout(0.1), dm.Dense(64, 10)], 64
         model = dm.Sequential(layers, seed=0)
-        history = dm.fit(model, dm.SoftmaxCrossEntropy(), OPTIMIZERS[optimizer](model.parameters()),
-                         X, y, epochs=epochs, batch_size=batch, seed=0, verbose=0)
+        history = dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            OPTIMIZERS[optimizer](model.parameters()),
+            X,
+            y,
+            epochs=epochs,
+            batch_size=batch,
+            seed=0,
+            verbose=0,
+        )
         assert all(type(p.value) is native_type(name) for p in model.parameters())
         return model, history, dm.accuracy(model.predict(X), y)
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
-@pytest.mark.parametrize("problem, epochs, target", [("xor", 300, 1.0), ("spirals", 120, 0.9),
-                                                      ("digits", 8, 0.95)])
+@pytest.mark.parametrize(
+    "problem, epochs, target", [("xor", 300, 1.0), ("spirals", 120, 0.9), ("digits", 8, 0.95)]
+)
 def test_training_converges_and_matches_numpy(name, optimizer, problem, epochs, target):
     _, history, acc = train(name, optimizer, problem, epochs)
     assert acc >= target, f"{problem} with {optimizer} on {name}: accuracy {acc}"

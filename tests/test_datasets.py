@@ -4,6 +4,7 @@ MNIST is tested without the internet: tests/fixtures/mnist holds four tiny
 gzipped IDX files in MNIST's names (built by tests/fixtures/make_mnist.py),
 served over HTTP on 127.0.0.1 from a thread.
 """
+
 import functools
 import gzip
 import hashlib
@@ -18,8 +19,12 @@ import pytest
 from demystify import datasets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mnist"
-MNIST_NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+MNIST_NAMES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 GENERATORS = {  # name -> (call, number of classes or None for regression)
     "xor": (lambda seed: datasets.xor(n=100, seed=seed), 2),
@@ -98,7 +103,9 @@ def test_standardize_uses_the_training_statistics(rng):
     train = rng.normal(5, 3, size=(200, 4))
     test = rng.normal(-1, 1, size=(50, 4))
     train_s, test_s = datasets.standardize(train, test)
-    assert np.allclose(train_s.mean(axis=0), 0, atol=1e-5) and np.allclose(train_s.std(axis=0), 1, atol=1e-5)
+    assert np.allclose(train_s.mean(axis=0), 0, atol=1e-5) and np.allclose(
+        train_s.std(axis=0), 1, atol=1e-5
+    )
     assert np.allclose(test_s, (test - train.mean(axis=0)) / train.std(axis=0), atol=1e-5)
     assert not np.allclose(test_s.mean(axis=0), 0, atol=0.5)  # the test set keeps its own offset
     assert train_s.dtype == np.float32
@@ -124,6 +131,7 @@ def test_one_hot():
 
 
 # --- IDX files and MNIST --------------------------------------------------------------------
+
 
 def fixture_builder():
     spec = importlib.util.spec_from_file_location("make_mnist", FIXTURES.parent / "make_mnist.py")
@@ -158,15 +166,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def fixture_hashes():
-    return {name: "md5:" + hashlib.md5((FIXTURES / name).read_bytes()).hexdigest() for name in MNIST_NAMES}
+    return {
+        name: "md5:" + hashlib.md5((FIXTURES / name).read_bytes()).hexdigest()
+        for name in MNIST_NAMES
+    }
 
 
 def test_mnist_downloads_checks_and_parses(tmp_path, mnist_server, monkeypatch):
     pytest.importorskip("pooch", reason="mnist() needs the data extra (pooch)")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     base_url, stop = mnist_server
-    X_train, y_train, X_test, y_test = datasets.mnist(cache_dir=tmp_path, base_url=base_url,
-                                                      files=fixture_hashes())
+    X_train, y_train, X_test, y_test = datasets.mnist(
+        cache_dir=tmp_path, base_url=base_url, files=fixture_hashes()
+    )
     assert X_train.shape == (20, 784) and X_test.shape == (10, 784)
     assert X_train.dtype == np.float32 and 0 <= X_train.min() and X_train.max() == 1.0
     builder = fixture_builder()
@@ -178,7 +190,9 @@ def test_mnist_downloads_checks_and_parses(tmp_path, mnist_server, monkeypatch):
 
     # a second call needs no server: everything comes from the checked cache
     stop()
-    again = datasets.mnist(cache_dir=tmp_path, base_url=base_url, files=fixture_hashes(), flatten=False)
+    again = datasets.mnist(
+        cache_dir=tmp_path, base_url=base_url, files=fixture_hashes(), flatten=False
+    )
     assert again[0].shape == (20, 28, 28)
     assert np.array_equal(again[0].reshape(20, 784), X_train)
 
@@ -196,6 +210,7 @@ def test_mnist_refuses_a_file_with_the_wrong_checksum(tmp_path, mnist_server, mo
 
 def test_mnist_without_pooch_names_the_extra(monkeypatch):
     import builtins
+
     real_import = builtins.__import__
 
     def no_pooch(name, *args, **kwargs):

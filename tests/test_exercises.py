@@ -5,6 +5,7 @@ notebooks; the wrong ones are the classic mistakes a learner makes. Each wrong
 one must fail with `ExerciseFailed`, name the wrong output, show both shapes
 and the first differing entry, and give the matching hint.
 """
+
 import re
 
 import numpy as np
@@ -14,6 +15,7 @@ from demystify.exercises import ExerciseFailed, NotImplementedYet, check
 
 
 # --- correct implementations -----------------------------------------------------------------
+
 
 def neuron_forward(inputs, weights, bias):
     return float(np.dot(inputs, weights) + bias)
@@ -62,7 +64,7 @@ def training_loop(model, loss, optimizer, X, y, epochs, batch_size, seed, mistak
         order = rng.permutation(len(X)) if mistake != "no shuffle" else np.arange(len(X))
         batch_losses = []
         for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             value = loss.forward(model.forward(X[batch]), y[batch])
             if mistake != "no zero_grad":
                 optimizer.zero_grad()
@@ -73,7 +75,9 @@ def training_loop(model, loss, optimizer, X, y, epochs, batch_size, seed, mistak
         if mistake == "per batch":
             losses += batch_losses
         else:
-            losses.append(float(np.sum(batch_losses) if mistake == "sum" else np.mean(batch_losses)))
+            losses.append(
+                float(np.sum(batch_losses) if mistake == "sum" else np.mean(batch_losses))
+            )
     return losses
 
 
@@ -112,6 +116,7 @@ def test_the_training_loop_may_average_the_batch_losses_unweighted(capsys):
 
 # --- mistakes --------------------------------------------------------------------------------
 
+
 def stub(*args):
     raise NotImplementedError("not implemented yet — your turn")
 
@@ -124,47 +129,121 @@ MISTAKES = [
     ("dense_forward", (lambda x, w, b: x @ w,), "the output", "the bias is missing"),
     ("relu", (lambda x: np.max(x, 0), relu_derivative), "relu(x)", "np.maximum(x, 0)"),
     ("relu", (relu, relu), "relu_derivative(x)", "that is ReLU itself"),
-    ("softmax_cross_entropy", (lambda z, c: softmax_cross_entropy(z, c, stable=False),),
-     "mean_loss", "softmax overflow"),
-    ("softmax_cross_entropy", (lambda z, c: softmax_cross_entropy(z, c, reduce=np.sum),),
-     "mean_loss", "mean vs sum"),
-    ("softmax_cross_entropy", (lambda z, c: (softmax_cross_entropy(z, c)[0],
-                                             softmax_cross_entropy(z, c)[1] * len(z)),),
-     "grad_logits", "mean vs sum"),
-    ("softmax_cross_entropy", (lambda z, c: (softmax_cross_entropy(z, c)[0], _softmax(z) / len(z)),),
-     "grad_logits", "subtract 1 at each row's true class"),
-    ("dense_backward", (lambda x, w, g: (x.T @ g, g, g @ w.T),),
-     "grad_bias", "forgot to sum the bias gradient over the batch"),
-    ("dense_backward", (lambda x, w, g: (x.T @ g / len(x), g.mean(axis=0), g @ w.T),),
-     "grad_weights", "mean vs sum"),
-    ("dense_backward", (lambda x, w, g: (x.T @ g, g.mean(axis=0), g @ w.T),), "grad_bias", "mean vs sum"),
-    ("dense_backward", (lambda x, w, g: (g.T @ x, g.sum(axis=0), g @ w.T),), "grad_weights", "transposed"),
+    (
+        "softmax_cross_entropy",
+        (lambda z, c: softmax_cross_entropy(z, c, stable=False),),
+        "mean_loss",
+        "softmax overflow",
+    ),
+    (
+        "softmax_cross_entropy",
+        (lambda z, c: softmax_cross_entropy(z, c, reduce=np.sum),),
+        "mean_loss",
+        "mean vs sum",
+    ),
+    (
+        "softmax_cross_entropy",
+        (lambda z, c: (softmax_cross_entropy(z, c)[0], softmax_cross_entropy(z, c)[1] * len(z)),),
+        "grad_logits",
+        "mean vs sum",
+    ),
+    (
+        "softmax_cross_entropy",
+        (lambda z, c: (softmax_cross_entropy(z, c)[0], _softmax(z) / len(z)),),
+        "grad_logits",
+        "subtract 1 at each row's true class",
+    ),
+    (
+        "dense_backward",
+        (lambda x, w, g: (x.T @ g, g, g @ w.T),),
+        "grad_bias",
+        "forgot to sum the bias gradient over the batch",
+    ),
+    (
+        "dense_backward",
+        (lambda x, w, g: (x.T @ g / len(x), g.mean(axis=0), g @ w.T),),
+        "grad_weights",
+        "mean vs sum",
+    ),
+    (
+        "dense_backward",
+        (lambda x, w, g: (x.T @ g, g.mean(axis=0), g @ w.T),),
+        "grad_bias",
+        "mean vs sum",
+    ),
+    (
+        "dense_backward",
+        (lambda x, w, g: (g.T @ x, g.sum(axis=0), g @ w.T),),
+        "grad_weights",
+        "transposed",
+    ),
     ("dense_backward", (lambda x, w, g: (x.T @ g, g.sum(axis=0), g @ w),), "grad_x", "transposed"),
-    ("dense_backward", (lambda x, w, g: (x.T @ g, g @ w.T, g.sum(axis=0)),), "grad_bias",
-     "this looks like grad_x"),
-    ("sgd_momentum_step", (lambda w, g, v, lr, m: (w - lr * v, m * v + g),), "new_weights",
-     "velocity order"),
-    ("sgd_momentum_step", (lambda w, g, v, lr, m: (w + lr * (m * v + g), m * v + g),), "new_weights",
-     "sign"),
-    ("sgd_momentum_step", (lambda w, g, v, lr, m: (w + lr * (m * v - g), m * v - g),), "new_weights",
-     "velocity sign"),
-    ("sgd_momentum_step", (lambda w, g, v, lr, m: sgd_momentum_step(w, g, v, lr, m)[::-1],),
-     "new_weights", "swapped"),
-    ("sgd_momentum_step", (lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g),),
-     "new_weights", "lr stays out of the velocity"),
-    ("training_loop", (lambda *a: training_loop(*a, mistake="no zero_grad"),),
-     "the list of per-epoch losses", "zero_grad"),
-    ("training_loop", (lambda *a: training_loop(*a, mistake="no step"),),
-     "the list of per-epoch losses", "optimizer.step()"),
-    ("training_loop", (lambda *a: training_loop(*a, mistake="no shuffle"),),
-     "the list of per-epoch losses", "shuffle the data every epoch"),
-    ("training_loop", (lambda *a: training_loop(*a, mistake="sum"),),
-     "the list of per-epoch losses", "mean vs sum"),
+    (
+        "dense_backward",
+        (lambda x, w, g: (x.T @ g, g @ w.T, g.sum(axis=0)),),
+        "grad_bias",
+        "this looks like grad_x",
+    ),
+    (
+        "sgd_momentum_step",
+        (lambda w, g, v, lr, m: (w - lr * v, m * v + g),),
+        "new_weights",
+        "velocity order",
+    ),
+    (
+        "sgd_momentum_step",
+        (lambda w, g, v, lr, m: (w + lr * (m * v + g), m * v + g),),
+        "new_weights",
+        "sign",
+    ),
+    (
+        "sgd_momentum_step",
+        (lambda w, g, v, lr, m: (w + lr * (m * v - g), m * v - g),),
+        "new_weights",
+        "velocity sign",
+    ),
+    (
+        "sgd_momentum_step",
+        (lambda w, g, v, lr, m: sgd_momentum_step(w, g, v, lr, m)[::-1],),
+        "new_weights",
+        "swapped",
+    ),
+    (
+        "sgd_momentum_step",
+        (lambda w, g, v, lr, m: (w - (m * v + lr * g), m * v + lr * g),),
+        "new_weights",
+        "lr stays out of the velocity",
+    ),
+    (
+        "training_loop",
+        (lambda *a: training_loop(*a, mistake="no zero_grad"),),
+        "the list of per-epoch losses",
+        "zero_grad",
+    ),
+    (
+        "training_loop",
+        (lambda *a: training_loop(*a, mistake="no step"),),
+        "the list of per-epoch losses",
+        "optimizer.step()",
+    ),
+    (
+        "training_loop",
+        (lambda *a: training_loop(*a, mistake="no shuffle"),),
+        "the list of per-epoch losses",
+        "shuffle the data every epoch",
+    ),
+    (
+        "training_loop",
+        (lambda *a: training_loop(*a, mistake="sum"),),
+        "the list of per-epoch losses",
+        "mean vs sum",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, functions, output, hint", MISTAKES,
-                         ids=[f"{m[0]}-{m[3][:30]}" for m in MISTAKES])
+@pytest.mark.parametrize(
+    "name, functions, output, hint", MISTAKES, ids=[f"{m[0]}-{m[3][:30]}" for m in MISTAKES]
+)
 def test_a_common_mistake_is_named(name, functions, output, hint, capsys):
     with pytest.raises(ExerciseFailed) as caught:
         getattr(check, name)(*functions)
@@ -173,7 +252,9 @@ def test_a_common_mistake_is_named(name, functions, output, hint, capsys):
     assert f": {output} is wrong." in message
     assert re.search(r"expected shape \([\d, ]*\), received shape \([\d, ]*\)", message), message
     if "(the shape is right)" in message:  # then the first differing entry is shown too
-        assert re.search(r"first difference( at index \([\d, ]+\))?: expected \S+, received \S+", message)
+        assert re.search(
+            r"first difference( at index \([\d, ]+\))?: expected \S+, received \S+", message
+        )
     assert "\n  hint: " in message and hint in message.split("hint: ")[1], message
     assert "✅" not in capsys.readouterr().out
 
@@ -183,19 +264,26 @@ def test_the_first_differing_entry_is_reported_with_its_index():
         out = x @ weights + bias
         out[1, 2] += 1.0
         return out
+
     with pytest.raises(ExerciseFailed) as caught:
         check.dense_forward(wrong_in_one_place)
     message = str(caught.value)
     assert "first difference at index (1, 2): expected " in message
-    expected, received = re.search(r"expected (\S+), received (\S+)", message.split("index (1, 2)")[1]).groups()
+    expected, received = re.search(
+        r"expected (\S+), received (\S+)", message.split("index (1, 2)")[1]
+    ).groups()
     assert float(received) == pytest.approx(float(expected) + 1.0, abs=1e-5)
     assert "hint" not in message  # no known mistake looks like this one
 
 
 def test_returning_none_says_so():
-    with pytest.raises(ExerciseFailed, match=r"the output is None\.\n  hint: did you forget the `return`"):
+    with pytest.raises(
+        ExerciseFailed, match=r"the output is None\.\n  hint: did you forget the `return`"
+    ):
         check.dense_forward(lambda x, w, b: None)
-    with pytest.raises(ExerciseFailed, match=r"it returned None; it should return \(grad_weights, grad_bias"):
+    with pytest.raises(
+        ExerciseFailed, match=r"it returned None; it should return \(grad_weights, grad_bias"
+    ):
         check.dense_backward(lambda x, w, g: None)
     with pytest.raises(ExerciseFailed, match=r"it returned None"):
         check.training_loop(lambda *args: None)
@@ -204,15 +292,22 @@ def test_returning_none_says_so():
 def test_a_wrong_type_says_so():
     with pytest.raises(ExerciseFailed, match=r"the output should be numbers .* but it is a str"):
         check.dense_forward(lambda x, w, b: "x @ w + b")
-    with pytest.raises(ExerciseFailed, match=r"should return 2 things, \(mean_loss, grad_logits\), "
-                                             r"but it returned one float"):
+    with pytest.raises(
+        ExerciseFailed,
+        match=r"should return 2 things, \(mean_loss, grad_logits\), "
+        r"but it returned one float",
+    ):
         check.softmax_cross_entropy(lambda z, c: 1.0)
-    with pytest.raises(ExerciseFailed, match=r"wants your function itself, as in check.relu\(relu\)"):
+    with pytest.raises(
+        ExerciseFailed, match=r"wants your function itself, as in check.relu\(relu\)"
+    ):
         check.relu(relu(np.ones(3)), relu_derivative)
 
 
 def test_per_batch_losses_instead_of_per_epoch():
-    with pytest.raises(ExerciseFailed, match=r"returned \d+ losses for 8 epochs.*\n  hint: .*one number per epoch"):
+    with pytest.raises(
+        ExerciseFailed, match=r"returned \d+ losses for 8 epochs.*\n  hint: .*one number per epoch"
+    ):
         check.training_loop(lambda *a: training_loop(*a, mistake="per batch"))
 
 
@@ -220,6 +315,7 @@ def test_relu_must_not_overwrite_its_input():
     def in_place(x):
         x[x < 0] = 0
         return x
+
     with pytest.raises(ExerciseFailed, match=r"relu changed the array it was given"):
         check.relu(in_place, relu_derivative)
 
@@ -236,7 +332,9 @@ def test_the_student_stub_says_your_turn_in_plain_words(name):
     with pytest.raises(NotImplementedYet) as caught:
         getattr(check, name)(*[stub] * len(CORRECT[name]))
     first = "relu" if name == "relu" else name
-    assert str(caught.value).startswith(f"not implemented yet — your turn: write the body of `{first}`")
+    assert str(caught.value).startswith(
+        f"not implemented yet — your turn: write the body of `{first}`"
+    )
     assert caught.value.__suppress_context__  # raised from None: no NotImplementedError chain shown
     assert isinstance(caught.value, AssertionError) and isinstance(caught.value, ExerciseFailed)
     # the traceback stops at the public checker: none of its insides are shown
@@ -247,12 +345,15 @@ def test_a_bug_inside_the_learners_code_keeps_its_own_traceback():
     with pytest.raises(ValueError) as caught:  # NumPy's matmul shape clash, in the learner's line
         check.dense_forward(lambda x, w, b: x @ w @ np.ones((5, 5)))
     assert not isinstance(caught.value, ExerciseFailed)
-    assert any("raised inside your `dense_forward`" in note for note in getattr(caught.value, "__notes__", [])) \
-        or not hasattr(caught.value, "add_note")
+    assert any(
+        "raised inside your `dense_forward`" in note
+        for note in getattr(caught.value, "__notes__", [])
+    ) or not hasattr(caught.value, "add_note")
 
 
 def test_the_checker_leaves_the_chosen_backend_alone():
     import demystify as dm
+
     with dm.use("array_api_strict"):
         check.dense_forward(dense_forward)
         assert dm.backend_name() == "array_api_strict"

@@ -4,6 +4,7 @@ The loss alone is checked by putting it behind an empty `Sequential` (the
 identity), so gradcheck's "input" gradient is exactly ``dL/d(pred)``; it is
 checked again behind a dense layer, so the chain into parameters is covered.
 """
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -70,17 +71,22 @@ def test_huber_gradient_away_from_the_switch(pred, seed, delta):
 
 # --- values, written out -----------------------------------------------------------
 
+
 def test_mean_squared_error_is_a_mean(rng):
     pred, target = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
     assert np.isclose(dm.MeanSquaredError()(pred, target), np.mean((pred - target) ** 2))
     # a 1-D target fits a single output column
-    assert np.isclose(dm.MeanSquaredError()(pred[:, :1], target[:, 0]), np.mean((pred[:, 0] - target[:, 0]) ** 2))
+    assert np.isclose(
+        dm.MeanSquaredError()(pred[:, :1], target[:, 0]), np.mean((pred[:, 0] - target[:, 0]) ** 2)
+    )
 
 
 def test_binary_cross_entropy_matches_the_textbook_form(rng):
     z, t = rng.normal(size=(6, 1)) * 3, rng.integers(0, 2, size=(6, 1)).astype(float)
     s = 1 / (1 + np.exp(-z))
-    assert np.isclose(dm.BinaryCrossEntropy()(z, t), np.mean(-t * np.log(s) - (1 - t) * np.log(1 - s)))
+    assert np.isclose(
+        dm.BinaryCrossEntropy()(z, t), np.mean(-t * np.log(s) - (1 - t) * np.log(1 - s))
+    )
     # huge logits: finite, and the right answer (0 when confidently right)
     assert dm.BinaryCrossEntropy()(np.array([[1000.0], [-1000.0]]), np.array([[1.0], [0.0]])) == 0.0
     assert np.isclose(dm.BinaryCrossEntropy()(np.array([[1000.0]]), np.array([[0.0]])), 1000.0)
@@ -105,7 +111,9 @@ def test_huber_is_quadratic_near_and_linear_far():
 
 
 def test_loss_errors_are_plain():
-    with pytest.raises(ValueError, match=r"predictions have shape \(4, 2\) but targets have shape \(4, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"predictions have shape \(4, 2\) but targets have shape \(4, 3\)"
+    ):
         dm.MeanSquaredError()(np.zeros((4, 2)), np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"labels must lie in 0..2 .* found labels from 0 to 3"):
         dm.SoftmaxCrossEntropy()(np.zeros((2, 3)), np.array([0, 3]))

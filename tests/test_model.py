@@ -1,4 +1,5 @@
 """Sequential: batched inference-mode predict, summary, weights in and out, dtypes."""
+
 import numpy as np
 import pytest
 
@@ -40,9 +41,17 @@ def test_summary_lists_layers_shapes_and_parameter_counts(capsys):
     text = model.summary()
     assert capsys.readouterr().out.strip() == text.strip()
     lines = text.splitlines()
-    assert "Dense(n_in=2, n_out=64" in lines[1] and "(batch, 64)" in lines[1] and lines[1].endswith("192")
+    assert (
+        "Dense(n_in=2, n_out=64" in lines[1]
+        and "(batch, 64)" in lines[1]
+        and lines[1].endswith("192")
+    )
     assert "ReLU()" in lines[2] and "(batch, 64)" in lines[2] and lines[2].endswith(" 0")
-    assert "Dense(n_in=64, n_out=3" in lines[3] and "(batch, 3)" in lines[3] and lines[3].endswith("195")
+    assert (
+        "Dense(n_in=64, n_out=3" in lines[3]
+        and "(batch, 3)" in lines[3]
+        and lines[3].endswith("195")
+    )
     assert lines[-1] == "total parameters: 387"
 
 
@@ -65,21 +74,6 @@ def test_get_and_set_weights_round_trip_with_clear_errors(rng):
     assert all(np.array_equal(a, b) for a, b in zip(before, target.get_weights()))  # untouched
 
 
-def test_parameters_as_one_vector_round_trip(rng):
-    model = mlp(seed=0)
-    vector = model.parameters_to_vector()
-    assert vector.shape == (5 * 16 + 16 + 16 * 3 + 3,)
-    assert np.array_equal(vector[:80], model.layers[0].weights.value.ravel())
-    new = rng.normal(size=vector.shape).astype(np.float32)
-    model.vector_to_parameters(new)
-    assert np.array_equal(model.parameters_to_vector(), new)
-    assert np.array_equal(model.layers[3].bias.value, new[-3:])
-    with pytest.raises(ValueError, match=r"flat vector of 147 numbers, got shape \(146,\)"):
-        model.vector_to_parameters(new[:-1])
-    with pytest.raises(ValueError, match="flat vector"):
-        model.vector_to_parameters(new.reshape(3, 49))
-
-
 def test_float32_by_default_and_float64_on_request(rng):
     X = rng.normal(size=(4, 5))
     default = mlp(seed=0)
@@ -89,15 +83,21 @@ def test_float32_by_default_and_float64_on_request(rng):
 
     for model in (mlp(seed=0, dtype="float64"), dm.Sequential([dm.Dense(5, 3)], dtype="float64")):
         assert model.dtype == "float64"
-        assert all(p.value.dtype == np.float64 and p.grad.dtype == np.float64 for p in model.parameters())
+        assert all(
+            p.value.dtype == np.float64 and p.grad.dtype == np.float64 for p in model.parameters()
+        )
         assert model.forward(X).dtype == np.float64
         assert model.predict(X).dtype == np.float64
     # same seed, same numbers: float64 holds exactly the float32 draws' values up to rounding
-    assert np.allclose(mlp(seed=0, dtype="float64").get_weights()[0], default.get_weights()[0], atol=1e-6)
+    assert np.allclose(
+        mlp(seed=0, dtype="float64").get_weights()[0], default.get_weights()[0], atol=1e-6
+    )
 
 
 def test_a_seeded_model_is_reproducible():
-    assert all(np.array_equal(a, b) for a, b in zip(mlp(seed=5).get_weights(), mlp(seed=5).get_weights()))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(mlp(seed=5).get_weights(), mlp(seed=5).get_weights())
+    )
     assert not np.array_equal(mlp(seed=5).get_weights()[0], mlp(seed=6).get_weights()[0])
 
 

@@ -3,6 +3,7 @@
 Each test feeds a few known gradients to one float64 parameter and replays the
 textbook recurrence in plain NumPy beside it.
 """
+
 import math
 
 import numpy as np
@@ -11,9 +12,11 @@ import pytest
 import demystify as dm
 
 W0 = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.25]])
-GRADS = [np.array([[0.1, -0.2, 0.3], [0.4, 0.0, -0.6]]),
-         np.array([[-0.3, 0.1, 0.2], [0.05, -0.4, 0.1]]),
-         np.array([[0.2, 0.2, -0.1], [-0.1, 0.3, 0.0]])]
+GRADS = [
+    np.array([[0.1, -0.2, 0.3], [0.4, 0.0, -0.6]]),
+    np.array([[-0.3, 0.1, 0.2], [0.05, -0.4, 0.1]]),
+    np.array([[0.2, 0.2, -0.1], [-0.1, 0.3, 0.0]]),
+]
 
 
 def run(make_optimizer, grads=GRADS):
@@ -67,7 +70,7 @@ def test_sgd_nesterov():
 def test_rmsprop():
     w, s, expected = W0.copy(), np.zeros_like(W0), []
     for g in GRADS:
-        s = 0.9 * s + 0.1 * g ** 2
+        s = 0.9 * s + 0.1 * g**2
         w = w - 0.01 * g / (np.sqrt(s) + 1e-8)
         expected.append(w)
     assert_path(run(lambda p: dm.RMSprop(p, lr=0.01, rho=0.9)), expected)
@@ -79,8 +82,8 @@ def adam_by_hand(lr=0.01, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.0, decouple
         if weight_decay and not decoupled:
             g = g + weight_decay * w
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g ** 2
-        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         if decoupled:
             w = w - lr * weight_decay * w
         w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
@@ -107,7 +110,9 @@ def test_l2_weight_decay_enters_the_gradient():
         w = w - 0.1 * (g + 0.05 * w)
         expected.append(w)
     assert_path(run(lambda p: dm.SGD(p, lr=0.1, weight_decay=0.05)), expected)
-    assert_path(run(lambda p: dm.Adam(p, lr=0.01, weight_decay=0.05)), adam_by_hand(weight_decay=0.05))
+    assert_path(
+        run(lambda p: dm.Adam(p, lr=0.01, weight_decay=0.05)), adam_by_hand(weight_decay=0.05)
+    )
 
 
 def test_clip_by_global_norm_across_parameters():
@@ -137,7 +142,9 @@ def test_step_decay_schedule():
 
 def test_cosine_decay_schedule():
     schedule = dm.CosineDecay(total=10, floor=0.1)
-    assert schedule(0) == 1.0 and math.isclose(schedule(10), 0.1) and math.isclose(schedule(50), 0.1)
+    assert (
+        schedule(0) == 1.0 and math.isclose(schedule(10), 0.1) and math.isclose(schedule(50), 0.1)
+    )
     assert math.isclose(schedule(5), 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 2)))
     optimizer = dm.SGD([dm.Parameter(np.zeros(1))], lr=0.2, schedule=dm.CosineDecay(total=4))
     lrs = []
@@ -150,7 +157,7 @@ def test_cosine_decay_schedule():
 def test_optimizer_errors_are_plain():
     with pytest.raises(ValueError, match="no parameters"):
         dm.SGD([])
-    with pytest.raises(ValueError, match="learning rate must be positive"):
+    with pytest.raises(ValueError, match=r"Adam: lr must be a number in \(0, inf\), got 0.0"):
         dm.Adam([dm.Parameter(np.zeros(1))], lr=0.0)
 
 

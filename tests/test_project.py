@@ -4,6 +4,7 @@
 imported lazily; and environment.yml (conda) must list the same packages, with
 the same lower bounds, as pyproject.toml's core dependencies and "dev" extra.
 """
+
 import os
 import re
 import subprocess
@@ -16,14 +17,28 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 REPO = Path(__file__).resolve().parent.parent
-OPTIONAL = ["matplotlib", "ipywidgets", "pyspark", "torch", "cupy", "pooch", "array_api_compat",
-            "array_api_strict", "pandas", "sklearn"]
+OPTIONAL = [
+    "matplotlib",
+    "ipywidgets",
+    "pyspark",
+    "torch",
+    "cupy",
+    "pooch",
+    "array_api_compat",
+    "array_api_strict",
+    "pandas",
+    "sklearn",
+]
 
 
 def test_import_demystify_loads_no_optional_library():
-    code = ("import sys, demystify; "
-            f"print(sorted(name for name in {OPTIONAL!r} if name in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, demystify; "
+        f"print(sorted(name for name in {OPTIONAL!r} if name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]", result.stdout
     # and the check itself can see a module when it is loaded
     code = code.replace("import sys, demystify;", "import sys, demystify, pooch;")
@@ -104,27 +119,38 @@ def test_environment_yml_matches_pyproject():
     assert {"numpy", "tqdm", "pytest", "hypothesis", "matplotlib", "pooch"} <= set(expected)
     assert set(found) == set(expected), (
         f"only in pyproject: {sorted(set(expected) - set(found))}; "
-        f"only in environment.yml: {sorted(set(found) - set(expected))}")
+        f"only in environment.yml: {sorted(set(found) - set(expected))}"
+    )
     assert found == expected  # the same lower bounds too
 
 
 def test_the_tiny_yaml_reader():
-    conda, pip = read_environment("channels:\n  - conda-forge\ndependencies:\n  - a>=1  # note\n"
-                                  "  - pip\n  - pip:\n      - b\n      - -e .\n  - c\nother: 1\n")
+    conda, pip = read_environment(
+        "channels:\n  - conda-forge\ndependencies:\n  - a>=1  # note\n"
+        "  - pip\n  - pip:\n      - b\n      - -e .\n  - c\nother: 1\n"
+    )
     assert conda == ["a>=1", "pip", "c"] and pip == ["b", "-e ."]
 
 
 def run_cli(*args, cwd):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "demystify", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "demystify", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_the_demo_command_trains_reports_and_saves(tmp_path):
     import demystify as dm
 
     out = tmp_path / "digits-model.npz"
-    result = run_cli("demo", "--epochs", "8", "--hidden", "64", "--seed", "1", "--out", str(out), cwd=tmp_path)
+    result = run_cli(
+        "demo", "--epochs", "8", "--hidden", "64", "--seed", "1", "--out", str(out), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     accuracy = float(re.search(r"held-out accuracy: ([0-9.]+)", result.stdout).group(1))
     assert accuracy >= 0.9

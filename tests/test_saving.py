@@ -1,4 +1,5 @@
 """Saving and loading: exact round trips, atomic writes, and files that are refused with a reason."""
+
 import json
 import os
 
@@ -9,9 +10,23 @@ import demystify as dm
 
 
 def every_layer_model(dtype=None):
-    return dm.Sequential([dm.Dense(4, 8, init="glorot_uniform"), dm.LeakyReLU(0.2), dm.Dropout(0.3),
-                          dm.Dense(8, 8), dm.Tanh(), dm.Dense(8, 6), dm.Sigmoid(), dm.Dense(6, 3),
-                          dm.ReLU(), dm.Dense(3, 3), dm.Softmax()], seed=0, dtype=dtype)
+    return dm.Sequential(
+        [
+            dm.Dense(4, 8, init="glorot_uniform"),
+            dm.LeakyReLU(0.2),
+            dm.Dropout(0.3),
+            dm.Dense(8, 8),
+            dm.Tanh(),
+            dm.Dense(8, 6),
+            dm.Sigmoid(),
+            dm.Dense(6, 3),
+            dm.ReLU(),
+            dm.Dense(3, 3),
+            dm.Softmax(),
+        ],
+        seed=0,
+        dtype=dtype,
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -40,9 +55,25 @@ def test_the_file_is_data_not_code(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         names = set(archive.files)
         architecture = json.loads(archive["architecture"].tobytes().decode())
-    assert names == {"architecture", "0.weights", "0.bias", "3.weights", "3.bias", "5.weights",
-                     "5.bias", "7.weights", "7.bias", "9.weights", "9.bias"}
-    assert architecture["layers"][0] == {"type": "Dense", "n_in": 4, "n_out": 8, "init": "glorot_uniform"}
+    assert names == {
+        "architecture",
+        "0.weights",
+        "0.bias",
+        "3.weights",
+        "3.bias",
+        "5.weights",
+        "5.bias",
+        "7.weights",
+        "7.bias",
+        "9.weights",
+        "9.bias",
+    }
+    assert architecture["layers"][0] == {
+        "type": "Dense",
+        "n_in": 4,
+        "n_out": 8,
+        "init": "glorot_uniform",
+    }
 
 
 def test_saving_leaves_no_temporary_files(tmp_path):
@@ -72,14 +103,29 @@ def test_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch, rng):
     assert np.array_equal(dm.load(path).predict(X), old.predict(X))
 
 
-def test_a_pickled_object_array_is_refused(tmp_path):
-    path = tmp_path / "evil.npz"
-    architecture = json.dumps({"format": "demystify-model/1", "dtype": "float32",
-                               "layers": [{"type": "ReLU"}]}).encode()
-    np.savez(path, architecture=np.frombuffer(architecture, dtype=np.uint8),
-             payload=np.array([{"run": "code"}, None], dtype=object))  # only loadable by unpickling
-    with pytest.raises(ValueError, match="refusing to load .*evil.npz.*pickled"):
-        dm.load(path)
+class _Payload:
+    """Unpickling this object would write a marker file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_pickled_object_array_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / "code-ran"
+    architecture = json.dumps(
+        {"format": "demystify-model/1", "dtype": "float32", "layers": [{"type": "ReLU"}]}
+    ).encode()
+    for member in ("payload", "architecture"):  # an extra member, or the architecture itself
+        path = tmp_path / f"evil-{member}.npz"
+        arrays = {"architecture": np.frombuffer(architecture, dtype=np.uint8)}
+        arrays[member] = np.array([_Payload(marker), None], dtype=object)
+        np.savez(path, **arrays)
+        with pytest.raises(ValueError, match=rf"evil-{member}\.npz"):
+            dm.load(path)
+    assert not marker.exists()
 
 
 def test_a_missing_file_is_named(tmp_path):
@@ -105,7 +151,9 @@ def test_a_file_that_is_not_an_npz_is_named(tmp_path):
 def test_a_foreign_npz_is_named(tmp_path):
     path = tmp_path / "foreign.npz"
     np.savez(path, weights=np.ones((2, 2)))
-    with pytest.raises(ValueError, match=r"foreign\.npz is not a readable demystify model.*no architecture entry"):
+    with pytest.raises(
+        ValueError, match=r"foreign\.npz is not a readable demystify model.*no architecture entry"
+    ):
         dm.load(path)
 
 
@@ -119,15 +167,115 @@ def test_a_damaged_architecture_is_named(tmp_path):
         dm.load(path)
     arrays["architecture"] = np.frombuffer(b'{"format": "someone-else/9"}', dtype=np.uint8)
     np.savez(path, **arrays)
-    with pytest.raises(ValueError, match=r"m\.npz is not a readable demystify model.*unknown format"):
+    with pytest.raises(
+        ValueError, match=r"m\.npz is not a readable demystify model.*unknown format"
+    ):
         dm.load(path)
 
 
-def test_saving_an_unknown_layer_type_is_refused(tmp_path):
-    class Custom(dm.Layer):
+class Doubler(dm.Layer):
+    """A user's own layer, defined outside the package: ``y = factor * x``."""
+
+    def __init__(self, factor: float = 2.0):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return self.factor * x
+
+    def backward(self, grad_out, input_grad=True):
+        return self.factor * grad_out
+
+    def config(self):
+        return {"factor": self.factor}
+
+
+class Scale(dm.Layer):
+    """A user's layer with a parameter and a required constructor argument."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+        self.scale = dm.Parameter(np.ones(n, dtype=np.float32))
+
+    def named_parameters(self):
+        yield "scale", self.scale
+
+    def forward(self, x):
+        return x * self.scale.value
+
+    def config(self):
+        return {"n": self.n}
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        lambda: [dm.Dense(2, 3), dm.Step(), dm.Dense(3, 2)],
+        lambda: [dm.Dense(2, 3), Doubler(0.5), Scale(3), dm.Dense(3, 2)],
+    ],
+    ids=["Step", "user-defined"],
+)
+def test_a_model_with_any_layer_class_round_trips(tmp_path, rng, layers):
+    model = dm.Sequential(layers(), seed=0)
+    for parameter in model.parameters():
+        parameter.value[...] += rng.normal(size=parameter.shape)
+    loaded = dm.load(dm.save(model, tmp_path / "m.npz"))
+    X = rng.normal(size=(6, 2))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert [repr(layer) for layer in loaded.layers] == [repr(layer) for layer in model.layers]
+
+
+def test_a_shared_layer_is_saved_once_and_shared_again(tmp_path, rng):
+    shared = dm.Dense(4, 4)
+    model = dm.Sequential([shared, dm.Tanh(), shared, dm.Tanh(), dm.Dense(4, 2)], seed=0)
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.weights",
+        "0.bias",
+        "4.weights",
+        "4.bias",
+    ]
+    path = dm.save(model, tmp_path / "shared")
+    with np.load(path) as archive:
+        assert sorted(archive.files) == [
+            "0.bias",
+            "0.weights",
+            "4.bias",
+            "4.weights",
+            "architecture",
+        ]
+    loaded = dm.load(path)
+    X = rng.normal(size=(5, 4))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.layers[0] is loaded.layers[2]  # one layer again, not two copies
+    loaded.layers[0].weights.value[0, 0] += 1.0
+    assert loaded.layers[2].weights.value[0, 0] == loaded.layers[0].weights.value[0, 0]
+
+
+def test_a_layer_whose_config_cannot_rebuild_it_is_refused_when_saving(tmp_path):
+    class Forgetful(dm.Layer):  # needs `n` but does not say so in config()
+        def __init__(self, n):
+            super().__init__()
+            self.n = n
+
         def forward(self, x):
             return x
 
-    with pytest.raises(TypeError, match="cannot save a Custom layer"):
-        dm.save(dm.Sequential([dm.Dense(2, 2), Custom()]), tmp_path / "m.npz")
+    with pytest.raises(
+        TypeError, match=r"cannot save layer 1 \(Forgetful\) from its config\(\).*'n'"
+    ):
+        dm.save(dm.Sequential([dm.Dense(2, 2), Forgetful(3)]), tmp_path / "m.npz")
     assert not any(tmp_path.iterdir())
+
+
+def test_an_unknown_layer_type_is_refused_by_name_listing_the_known_ones(tmp_path):
+    path = dm.save(dm.Sequential([dm.Dense(2, 3), dm.ReLU()], seed=0), tmp_path / "m.npz")
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    text = arrays["architecture"].tobytes().decode().replace('"ReLU"', '"Conv2D"')
+    arrays["architecture"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(
+        ValueError, match=r"layer 1 has the unknown type 'Conv2D'; known: .*Dense.*ReLU"
+    ):
+        dm.load(path)

@@ -6,6 +6,7 @@ checks that reveal.js started, every slide is there, images loaded, maths
 rendered and every content slide has speaker notes. Screenshots of the title
 and two content slides go to `test-artifacts/slides/`.
 """
+
 import re
 import shutil
 import subprocess
@@ -25,8 +26,12 @@ def deck(tmp_path_factory):
     if shutil.which("npm") is None and not (ROOT / "slides" / "node_modules").exists():
         pytest.skip("npm is needed once to install reveal.js for the slides")
     out = tmp_path_factory.mktemp("deck")
-    result = subprocess.run([sys.executable, str(ROOT / "slides" / "build.py"), "--out", str(out)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "slides" / "build.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return out / "index.html"
 
@@ -44,6 +49,7 @@ def test_build_makes_figures_from_the_library_and_real_source(deck):
     # code on the slides is the package's source, read at build time
     import inspect
     import demystify as dm
+
     first_line = inspect.getsource(dm.Dense.backward).strip().splitlines()[0]
     assert first_line.replace("->", "-&gt;") in html
     assert "https://" not in html and "http://" not in html  # nothing points outside
@@ -58,8 +64,15 @@ def test_deck_works_offline_in_chromium(deck):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 760})
 
@@ -73,7 +86,9 @@ def test_deck_works_offline_in_chromium(deck):
             page.route("**/*", only_local_files)
             page.goto(deck.as_uri())
             page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30000)
-            page.wait_for_function("() => document.querySelectorAll('.katex').length > 0", timeout=30000)
+            page.wait_for_function(
+                "() => document.querySelectorAll('.katex').length > 0", timeout=30000
+            )
             page.screenshot(path=str(ARTIFACTS / "title.png"))
 
             assert page.evaluate("Reveal.getTotalSlides()") == expected_slide_count()

@@ -1,7 +1,7 @@
 """Data-parallel training on Spark gives what single-process full-batch training gives.
 
 `demystify.spark.fit` takes one full-batch step per epoch: every partition
-computes the gradient *sums* of its rows (`training.grad_sums`), Spark adds
+computes the gradient *sums* of its rows (`spark.grad_sums`), Spark adds
 them up (treeAggregate), and the driver divides by the row count. Sums split
 anywhere, so the result must equal ``dm.fit(..., batch_size=len(X))`` to
 float64 rounding -- whatever the partitions (empty, one row, uneven), whether
@@ -11,6 +11,7 @@ cores (the whole file runs in well under a minute and a half).
 
 Skipped only when PySpark or Java is genuinely absent; CI installs both.
 """
+
 import os
 import shutil
 import subprocess
@@ -20,18 +21,22 @@ import numpy as np
 import pytest
 
 import demystify as dm
+from demystify import evolve
 
 pytest.importorskip("pyspark", reason='PySpark is optional: pip install "demystify[spark]"')
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-    pytest.skip("Spark runs on Java and no `java` was found (install Java 17)", allow_module_level=True)
+    pytest.skip(
+        "Spark runs on Java and no `java` was found (install Java 17)", allow_module_level=True
+    )
 
 from demystify import spark as dms  # noqa: E402  (after the skips: only then is it usable)
-from demystify.training import grad_sums  # noqa: E402
+from demystify.spark import grad_sums  # noqa: E402
 
 RTOL = 1e-10  # the issue's bar: float64 rounding, nothing more
 
 
 # --- one local Spark at a time ----------------------------------------------------------
+
 
 class Sessions:
     """The local Spark session the tests share, started with the task attempts a test needs.
@@ -75,12 +80,17 @@ def spark(sessions):
 
 # --- helpers ----------------------------------------------------------------------------
 
+
 def classifier(seed: int = 0, classes: int = 3):
-    return dm.Sequential([dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, classes)], seed=seed, dtype="float64")
+    return dm.Sequential(
+        [dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, classes)], seed=seed, dtype="float64"
+    )
 
 
 def regressor(features: int = 2, seed: int = 0):
-    return dm.Sequential([dm.Dense(features, 6), dm.Tanh(), dm.Dense(6, 1)], seed=seed, dtype="float64")
+    return dm.Sequential(
+        [dm.Dense(features, 6), dm.Tanh(), dm.Dense(6, 1)], seed=seed, dtype="float64"
+    )
 
 
 def spiral_data(n: int = 120):
@@ -102,7 +112,9 @@ def rel_error(a, b) -> float:
 def local_full_batch(make_model, loss, make_optimizer, X, y, epochs):
     """The reference: ordinary single-process training, one full-batch step per epoch."""
     model = make_model()
-    history = dm.fit(model, loss, make_optimizer(model), X, y, epochs=epochs, batch_size=len(X), verbose=0)
+    history = dm.fit(
+        model, loss, make_optimizer(model), X, y, epochs=epochs, batch_size=len(X), verbose=0
+    )
     return model, history
 
 
@@ -110,9 +122,14 @@ def assert_same_training(spark_model, spark_history, local_model, local_history)
     assert spark_history.keys() == local_history.keys()
     for key in local_history:
         assert len(spark_history[key]) == len(local_history[key])
-        np.testing.assert_allclose(spark_history[key], local_history[key], rtol=RTOL, atol=0, err_msg=key)
-    for name, w, v in zip([n for n, _ in local_model.named_parameters()],
-                          spark_model.get_weights(), local_model.get_weights()):
+        np.testing.assert_allclose(
+            spark_history[key], local_history[key], rtol=RTOL, atol=0, err_msg=key
+        )
+    for name, w, v in zip(
+        [n for n, _ in local_model.named_parameters()],
+        spark_model.get_weights(),
+        local_model.get_weights(),
+    ):
         assert rel_error(w, v) <= RTOL, f"{name}: relative error {rel_error(w, v):.2e}"
 
 
@@ -124,36 +141,48 @@ def adam(lr):
     return lambda model: dm.Adam(model.parameters(), lr=lr)
 
 
-def spark_and_local(spark, make_model, loss, make_optimizer, X, y, epochs, data=None, **fit_options):
+def spark_and_local(
+    spark, make_model, loss, make_optimizer, X, y, epochs, data=None, **fit_options
+):
     """Train a fresh model on Spark and an identical one locally; return both (model, history)."""
     model = make_model()
-    history = dms.fit(model, loss, make_optimizer(model), (X, y) if data is None else data,
-                      epochs=epochs, spark=spark, **fit_options)
+    history = dms.fit(
+        model,
+        loss,
+        make_optimizer(model),
+        (X, y) if data is None else data,
+        epochs=epochs,
+        spark=spark,
+        **fit_options,
+    )
     return (model, history), local_full_batch(make_model, loss, make_optimizer, X, y, epochs)
 
 
 # --- one distributed step = one single-process step ------------------------------------
 
+
 class RecordingSGD(dm.SGD):
     """Plain SGD that keeps a copy of the gradients it is handed at every step."""
 
     def step(self):
-        self.seen = getattr(self, "seen", []) + [[dm.to_numpy(p.grad).copy() for p in self.parameters]]
+        self.seen = getattr(self, "seen", []) + [
+            [dm.to_numpy(p.grad).copy() for p in self.parameters]
+        ]
         super().step()
 
 
 def central_differences(model, loss, X, y, step=1e-6):
     """d(mean loss)/d(every parameter) by central differences, as one vector."""
-    vector, numeric = model.parameters_to_vector(), []
+    vector, numeric = evolve.parameters_to_vector(model), []
     for i in range(len(vector)):
         losses = []
         for sign in (1, -1):
             nudged = vector.copy()
             nudged[i] += sign * step
-            model.vector_to_parameters(nudged)
+            evolve.vector_to_parameters(model, nudged)
             losses.append(loss.forward(model.forward(X), y))
         numeric.append((losses[0] - losses[1]) / (2 * step))
-    model.vector_to_parameters(vector)
+    evolve.vector_to_parameters(model, vector)
     return np.array(numeric)
 
 
@@ -168,7 +197,9 @@ def test_the_distributed_gradient_is_the_whole_data_gradient(spark):
     whole_loss_sum, whole_grads, n = grad_sums(reference, loss, X, y)
     assert n == len(X)
     for (name, _), g, h in zip(reference.named_parameters(), distributed, whole_grads):
-        assert g.shape == h.shape and rel_error(g, h / n) <= RTOL, f"{name}: {rel_error(g, h / n):.2e}"
+        assert g.shape == h.shape and rel_error(g, h / n) <= RTOL, (
+            f"{name}: {rel_error(g, h / n):.2e}"
+        )
     # and it is the true gradient of the mean loss: central differences, independent of backward
     numeric = central_differences(reference, loss, X, y)
     assert rel_error(np.concatenate([g.ravel() for g in distributed]), numeric) < 1e-6
@@ -179,7 +210,9 @@ def test_one_epoch_of_sgd_with_lr_1_moves_the_weights_by_minus_the_gradient(spar
     model, loss = classifier(), dm.SoftmaxCrossEntropy()
     before = model.get_weights()
     _, whole_grads, n = grad_sums(classifier(), loss, X, y)
-    history = dms.fit(model, loss, dm.SGD(model.parameters(), lr=1.0), (X, y), epochs=1, spark=spark, partitions=3)
+    history = dms.fit(
+        model, loss, dm.SGD(model.parameters(), lr=1.0), (X, y), epochs=1, spark=spark, partitions=3
+    )
     assert len(history["loss"]) == 1
     for w0, w1, g in zip(before, model.get_weights(), whole_grads):
         assert rel_error(w0 - w1, g / n) <= RTOL
@@ -187,13 +220,23 @@ def test_one_epoch_of_sgd_with_lr_1_moves_the_weights_by_minus_the_gradient(spar
 
 # --- a short training run = local full-batch training ---------------------------------
 
+
 @pytest.mark.parametrize("make_optimizer", [sgd(0.5), adam(0.05)], ids=["SGD", "Adam"])
 @pytest.mark.parametrize("as_dataframe", [False, True], ids=["numpy", "dataframe"])
 def test_training_run_matches_local_full_batch_fit(spark, make_optimizer, as_dataframe):
     X, y = spiral_data(n=150)
     data = to_frame(spark, X, y) if as_dataframe else None
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, classifier, dm.SoftmaxCrossEntropy(), make_optimizer, X, y, epochs=5, data=data, partitions=3)
+        spark,
+        classifier,
+        dm.SoftmaxCrossEntropy(),
+        make_optimizer,
+        X,
+        y,
+        epochs=5,
+        data=data,
+        partitions=3,
+    )
     assert set(history) == {"loss", "accuracy"} and len(history["loss"]) == 5
     assert history["loss"][-1] < history["loss"][0]  # it did learn something
     assert_same_training(model, history, local_model, local_history)
@@ -203,16 +246,27 @@ def test_training_run_matches_local_full_batch_fit(spark, make_optimizer, as_dat
 @pytest.mark.parametrize("as_dataframe", [False, True], ids=["numpy", "dataframe"])
 def test_regression_and_binary_runs_match_local_fit(spark, as_dataframe):
     X, t = dm.datasets.linear(n=80, features=2, seed=0)
-    data = to_frame(spark, X, t[:, 0]) if as_dataframe else (X, t)  # a DataFrame label is one number
+    data = (
+        to_frame(spark, X, t[:, 0]) if as_dataframe else (X, t)
+    )  # a DataFrame label is one number
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, regressor, dm.MeanSquaredError(), adam(0.05), X, t, epochs=5, data=data)
+        spark, regressor, dm.MeanSquaredError(), adam(0.05), X, t, epochs=5, data=data
+    )
     assert set(history) == {"loss"}  # no accuracy for a regressor
     assert_same_training(model, history, local_model, local_history)
 
     X, y = dm.datasets.blobs(n=80, centers=2, seed=1)
     data = to_frame(spark, X, y) if as_dataframe else (X, y)
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, lambda: classifier(classes=1), dm.BinaryCrossEntropy(), sgd(0.5), X, y, epochs=4, data=data)
+        spark,
+        lambda: classifier(classes=1),
+        dm.BinaryCrossEntropy(),
+        sgd(0.5),
+        X,
+        y,
+        epochs=4,
+        data=data,
+    )
     assert set(history) == {"loss", "accuracy"}
     assert_same_training(model, history, local_model, local_history)
 
@@ -220,8 +274,12 @@ def test_regression_and_binary_runs_match_local_fit(spark, as_dataframe):
 def test_fit_without_a_session_uses_the_running_one(spark):
     X, y = spiral_data(n=60)
     model = classifier()
-    history = dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.5), (X, y), epochs=2)
-    _, local_history = local_full_batch(classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2)
+    history = dms.fit(
+        model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.5), (X, y), epochs=2
+    )
+    _, local_history = local_full_batch(
+        classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2
+    )
     np.testing.assert_allclose(history["loss"], local_history["loss"], rtol=RTOL)
 
 
@@ -229,10 +287,21 @@ def test_ml_vector_features_and_other_column_names(spark):
     from pyspark.ml.linalg import Vectors
 
     X, y = spiral_data(n=60)
-    frame = spark.createDataFrame([(Vectors.dense(x), int(label)) for x, label in zip(X, y)], ["x", "class"])
+    frame = spark.createDataFrame(
+        [(Vectors.dense(x), int(label)) for x, label in zip(X, y)], ["x", "class"]
+    )
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2, data=frame,
-        features_col="x", label_col="class")
+        spark,
+        classifier,
+        dm.SoftmaxCrossEntropy(),
+        sgd(0.5),
+        X,
+        y,
+        epochs=2,
+        data=frame,
+        features_col="x",
+        label_col="class",
+    )
     assert_same_training(model, history, local_model, local_history)
 
 
@@ -242,15 +311,25 @@ def test_a_dataframe_without_the_columns_is_refused_in_plain_words(spark):
     frame = to_frame(spark, X, y).withColumnRenamed("features", "x")
     model = classifier()
     with pytest.raises(ValueError, match="features"):
-        dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1), frame, epochs=1, spark=spark)
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            frame,
+            epochs=1,
+            spark=spark,
+        )
 
 
 # --- distributed inference -----------------------------------------------------------
 
+
 def test_predict_udf_gives_the_models_classes_and_scores(spark):
     X, y = spiral_data(n=100)
     model = classifier(seed=3)
-    frame = spark.createDataFrame([(i, list(map(float, x))) for i, x in enumerate(X)], "id long, features array<double>")
+    frame = spark.createDataFrame(
+        [(i, list(map(float, x))) for i, x in enumerate(X)], "id long, features array<double>"
+    )
     expected_classes = dm.metrics.predicted_classes(model.predict(X))
     assert len(set(expected_classes)) > 1  # a test that a constant answer could not pass
 
@@ -259,17 +338,30 @@ def test_predict_udf_gives_the_models_classes_and_scores(spark):
     np.testing.assert_array_equal(out["prediction"].to_numpy(), expected_classes)
 
     out = dms.predict(model, frame, output_col="scores", scores=True).orderBy("id").toPandas()
-    np.testing.assert_allclose(np.stack(out["scores"].to_numpy()), model.predict(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.stack(out["scores"].to_numpy()), model.predict(X), rtol=1e-12, atol=1e-12
+    )
 
 
 # --- empty, one-row and uneven partitions ----------------------------------------------
 
-@pytest.mark.parametrize("partitions", [3, 7, 10], ids=["3-uneven", "7-one-row-each", "10-some-empty"])
+
+@pytest.mark.parametrize(
+    "partitions", [3, 7, 10], ids=["3-uneven", "7-one-row-each", "10-some-empty"]
+)
 def test_numpy_partitions_of_any_size_give_the_same_training(spark, partitions):
     X, y = spiral_data(n=60)
     X, y = X[:7], y[:7]
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, classifier, dm.SoftmaxCrossEntropy(), adam(0.05), X, y, epochs=2, partitions=partitions)
+        spark,
+        classifier,
+        dm.SoftmaxCrossEntropy(),
+        adam(0.05),
+        X,
+        y,
+        epochs=2,
+        partitions=partitions,
+    )
     assert_same_training(model, history, local_model, local_history)
 
 
@@ -284,7 +376,8 @@ def test_dataframe_with_explicit_uneven_and_empty_partitions(spark):
     assert frame.rdd.glom().map(len).collect() == sizes  # the set-up is what it claims to be
 
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2, data=frame)
+        spark, classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2, data=frame
+    )
     assert_same_training(model, history, local_model, local_history)
 
 
@@ -294,7 +387,16 @@ def test_dataframe_repartitioned_wider_than_its_rows(spark):
     frame = to_frame(spark, X, y)
     assert 0 in frame.repartition(10).rdd.glom().map(len).collect()  # some partitions are empty
     (model, history), (local_model, local_history) = spark_and_local(
-        spark, classifier, dm.SoftmaxCrossEntropy(), adam(0.05), X, y, epochs=2, data=frame, partitions=10)
+        spark,
+        classifier,
+        dm.SoftmaxCrossEntropy(),
+        adam(0.05),
+        X,
+        y,
+        epochs=2,
+        data=frame,
+        partitions=10,
+    )
     assert_same_training(model, history, local_model, local_history)
 
 
@@ -302,13 +404,28 @@ def test_no_rows_at_all_is_a_clear_value_error(spark):
     model = classifier()
     empty_frame = spark.createDataFrame([], "features array<double>, label long")
     with pytest.raises(ValueError, match="no rows"):
-        dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1), empty_frame, epochs=1, spark=spark)
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            empty_frame,
+            epochs=1,
+            spark=spark,
+        )
     with pytest.raises(ValueError, match="empty"):
-        dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1),
-                (np.zeros((0, 2)), np.zeros(0, dtype=int)), epochs=1, spark=spark, partitions=3)
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            (np.zeros((0, 2)), np.zeros(0, dtype=int)),
+            epochs=1,
+            spark=spark,
+            partitions=3,
+        )
 
 
 # --- divergence --------------------------------------------------------------------
+
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # the divergence itself
 def test_nan_loss_raises_training_error_with_the_history_so_far(spark):
@@ -316,7 +433,14 @@ def test_nan_loss_raises_training_error_with_the_history_so_far(spark):
     linear = lambda: dm.Sequential([dm.Dense(2, 1)], seed=0, dtype="float64")  # noqa: E731
     model = linear()
     with pytest.raises(dm.TrainingError, match="NaN or infinite") as caught:
-        dms.fit(model, dm.MeanSquaredError(), dm.SGD(model.parameters(), lr=1e100), (X, t), epochs=10, spark=spark)
+        dms.fit(
+            model,
+            dm.MeanSquaredError(),
+            dm.SGD(model.parameters(), lr=1e100),
+            (X, t),
+            epochs=10,
+            spark=spark,
+        )
     history = caught.value.history
     assert isinstance(history, dm.History) and 1 <= len(history["loss"]) < 10
     assert all(np.isfinite(history["loss"]))
@@ -324,12 +448,21 @@ def test_nan_loss_raises_training_error_with_the_history_so_far(spark):
 
     local = linear()  # the same divergence, epoch for epoch, as local full-batch training
     with pytest.raises(dm.TrainingError) as local_caught:
-        dm.fit(local, dm.MeanSquaredError(), dm.SGD(local.parameters(), lr=1e100), X, t,
-               epochs=10, batch_size=len(X), verbose=0)
+        dm.fit(
+            local,
+            dm.MeanSquaredError(),
+            dm.SGD(local.parameters(), lr=1e100),
+            X,
+            t,
+            epochs=10,
+            batch_size=len(X),
+            verbose=0,
+        )
     np.testing.assert_allclose(history["loss"], local_caught.value.history["loss"], rtol=RTOL)
 
 
 # --- Spark retries a failing task, and the sums stay exact ----------------------------
+
 
 def fails_on_first_attempt(loss_class, retried):
     """A `loss_class` whose forward fails in the first attempt of every Spark task.
@@ -340,15 +473,18 @@ def fails_on_first_attempt(loss_class, retried):
     successful tasks only, so the count proves the retries happened. The class
     is made inside a function so that Spark ships it by value to its workers.
     """
+
     class FailsOnFirstAttempt(loss_class):
         def forward(self, pred, target):
             from pyspark import TaskContext
+
             context = TaskContext.get()
             if context is not None:
                 if context.attemptNumber() == 0:
                     raise RuntimeError("the first attempt of this task fails on purpose")
                 retried.add(1)
             return loss_class.forward(self, pred, target)
+
     return FailsOnFirstAttempt()
 
 
@@ -358,10 +494,19 @@ def test_a_failed_task_is_retried_and_the_result_is_unchanged(spark, as_datafram
     retried = spark.sparkContext.accumulator(0)
     flaky_loss = fails_on_first_attempt(dm.SoftmaxCrossEntropy, retried)
     model = classifier()
-    history = dms.fit(model, flaky_loss, dm.SGD(model.parameters(), lr=0.5),
-                      to_frame(spark, X, y) if as_dataframe else (X, y), epochs=3, spark=spark, partitions=3)
+    history = dms.fit(
+        model,
+        flaky_loss,
+        dm.SGD(model.parameters(), lr=0.5),
+        to_frame(spark, X, y) if as_dataframe else (X, y),
+        epochs=3,
+        spark=spark,
+        partitions=3,
+    )
     assert retried.value == 3 * 3  # every partition's task failed once in each of the 3 epochs
-    local_model, local_history = local_full_batch(classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=3)
+    local_model, local_history = local_full_batch(
+        classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=3
+    )
     assert_same_training(model, history, local_model, local_history)
 
 
@@ -379,16 +524,36 @@ def test_with_one_task_attempt_the_failure_stops_fit(sessions):
     before = model.get_weights()
     flaky_loss = fails_on_first_attempt(dm.SoftmaxCrossEntropy, spark.sparkContext.accumulator(0))
     with pytest.raises(PySparkException, match="fails on purpose"):  # the Spark job's error
-        dms.fit(model, flaky_loss, dm.SGD(model.parameters(), lr=0.5), (X, y), epochs=2, spark=spark, partitions=2)
-    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))  # no step was taken
+        dms.fit(
+            model,
+            flaky_loss,
+            dm.SGD(model.parameters(), lr=0.5),
+            (X, y),
+            epochs=2,
+            spark=spark,
+            partitions=2,
+        )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(model.get_weights(), before)
+    )  # no step was taken
     # the same session trains normally with a loss that does not fail
-    history = dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.5), (X, y),
-                      epochs=1, spark=spark, partitions=2)
-    _, local_history = local_full_batch(classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=1)
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.5),
+        (X, y),
+        epochs=1,
+        spark=spark,
+        partitions=2,
+    )
+    _, local_history = local_full_batch(
+        classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=1
+    )
     np.testing.assert_allclose(history["loss"], local_history["loss"], rtol=RTOL)
 
 
 # --- PySpark and Java are optional, and a missing one is named ---------------------------
+
 
 def test_missing_pyspark_names_the_extra_to_install(monkeypatch):
     for name in [m for m in sys.modules if m == "pyspark" or m.startswith("pyspark.")]:
@@ -397,7 +562,13 @@ def test_missing_pyspark_names_the_extra_to_install(monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "demystify\[spark\]"'):
         dms.local_session()
     with pytest.raises(ImportError, match=r"demystify\[spark\]"):
-        dms.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1), spiral_data(n=30), epochs=1)
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            spiral_data(n=30),
+            epochs=1,
+        )
     with pytest.raises(ImportError, match=r"demystify\[spark\]"):
         dms.predict(model, None)
 
@@ -410,9 +581,13 @@ def test_missing_java_says_to_install_java_17(monkeypatch):
 
 
 def test_import_demystify_does_not_import_pyspark():
-    code = ("import sys, demystify as dm\n"
-            "assert 'pyspark' not in sys.modules, 'import demystify loaded pyspark'\n"
-            "assert callable(dm.spark.fit) and callable(dm.spark.predict)\n"
-            "assert 'pyspark' not in sys.modules, 'dm.spark loaded pyspark before it was needed'\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys, demystify as dm\n"
+        "assert 'pyspark' not in sys.modules, 'import demystify loaded pyspark'\n"
+        "assert callable(dm.spark.fit) and callable(dm.spark.predict)\n"
+        "assert 'pyspark' not in sys.modules, 'dm.spark loaded pyspark before it was needed'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ Convergence runs are the end-to-end proof that forward, backward, the losses
 and the optimizers fit together: XOR, spirals (the README example) and the
 shipped handwritten digits (held-out accuracy of at least 97%).
 """
+
 import re
 
 import numpy as np
@@ -19,11 +20,20 @@ def weights_equal(a, b) -> bool:
 
 # --- convergence ---------------------------------------------------------------------
 
+
 def test_xor_is_learned_perfectly():
     X, y = xor(n=200, seed=0)
     model = dm.Sequential([dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 2)], seed=0)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=0.05),
-                     X, y, epochs=60, batch_size=32, verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=60,
+        batch_size=32,
+        verbose=0,
+    )
     assert dm.accuracy(model.predict(X), y) == 1.0
     assert history["loss"][-1] < 0.1 * history["loss"][0]
 
@@ -31,15 +41,27 @@ def test_xor_is_learned_perfectly():
 def test_the_readme_spirals_example():
     X, y = spirals(n=600, classes=3, seed=0)
     model = dm.Sequential([dm.Dense(2, 64), dm.ReLU(), dm.Dense(64, 3)], seed=0)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=1e-2),
-                     X, y, epochs=200, batch_size=64, validation=0.2, seed=0, verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=1e-2),
+        X,
+        y,
+        epochs=200,
+        batch_size=64,
+        validation=0.2,
+        seed=0,
+        verbose=0,
+    )
     assert dm.accuracy(model.predict(X), y) >= 0.98
     assert len(history["val_accuracy"]) == 200 and history["val_accuracy"][-1] >= 0.9
 
 
 def digits_model(seed: int):
     """64 pixels -> 256 ReLU units (half dropped while training) -> 10 scores; AdamW, cosine decay."""
-    model = dm.Sequential([dm.Dense(64, 256), dm.ReLU(), dm.Dropout(0.5), dm.Dense(256, 10)], seed=seed)
+    model = dm.Sequential(
+        [dm.Dense(64, 256), dm.ReLU(), dm.Dropout(0.5), dm.Dense(256, 10)], seed=seed
+    )
     return model
 
 
@@ -54,27 +76,57 @@ def test_digits_reach_97_percent_on_held_out_data(seed):
     model = digits_model(seed)
     epochs, batch_size = 40, 32
     steps = epochs * -(-len(X_train) // batch_size)
-    optimizer = dm.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01, schedule=dm.CosineDecay(steps))
-    dm.fit(model, dm.SoftmaxCrossEntropy(), optimizer, X_train, y_train, epochs=epochs,
-           batch_size=batch_size, seed=seed, verbose=0)
+    optimizer = dm.AdamW(
+        model.parameters(), lr=2e-3, weight_decay=0.01, schedule=dm.CosineDecay(steps)
+    )
+    dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        optimizer,
+        X_train,
+        y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        verbose=0,
+    )
     assert dm.accuracy(model.predict(X_test), y_test) >= 0.97
 
 
 def test_regression_fits_a_line():
     X, y = dm.datasets.linear(n=200, features=2, noise=0.05, seed=0)
     model = dm.Sequential([dm.Dense(2, 1)], seed=0)
-    dm.fit(model, dm.MeanSquaredError(), dm.SGD(model.parameters(), lr=0.1, momentum=0.9),
-           X, y, epochs=50, batch_size=20, verbose=0)
-    assert dm.mse(model.predict(X), y) < 0.05 ** 2 * 1.5  # down to the noise
+    dm.fit(
+        model,
+        dm.MeanSquaredError(),
+        dm.SGD(model.parameters(), lr=0.1, momentum=0.9),
+        X,
+        y,
+        epochs=50,
+        batch_size=20,
+        verbose=0,
+    )
+    assert dm.mse(model.predict(X), y) < 0.05**2 * 1.5  # down to the noise
 
 
 # --- determinism ---------------------------------------------------------------------
 
+
 def train_once(seed):
     X, y = spirals(n=150, seed=0)
     model = dm.Sequential([dm.Dense(2, 16), dm.ReLU(), dm.Dropout(0.2), dm.Dense(16, 3)], seed=seed)
-    dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=0.01), X, y,
-           epochs=5, batch_size=16, validation=0.2, seed=seed, verbose=0)
+    dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.01),
+        X,
+        y,
+        epochs=5,
+        batch_size=16,
+        validation=0.2,
+        seed=seed,
+        verbose=0,
+    )
     return model.get_weights()
 
 
@@ -86,6 +138,7 @@ def test_same_seed_gives_bit_identical_weights_and_different_seeds_differ():
 
 # --- bad input: plain ValueErrors before any step ---------------------------------------
 
+
 def small_classifier():
     model = dm.Sequential([dm.Dense(2, 4), dm.ReLU(), dm.Dense(4, 3)], seed=0)
     return model, model.get_weights()
@@ -95,35 +148,74 @@ GOOD_X = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
 GOOD_Y = np.arange(10) % 3
 
 
-@pytest.mark.parametrize("X, y, message", [
-    (GOOD_X, np.array([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]), r"labels must lie in 0..2 .* from 0 to 3"),
-    (GOOD_X, np.array([0, -1, 2, 0, 0, 1, 2, 0, 1, 2]), r"labels must lie in 0..2"),
-    (GOOD_X, GOOD_Y + 0.5, r"whole numbers"),
-    (GOOD_X, np.array(list("abcabcabca")), r"y must hold numbers, got dtype <U1"),
-    (np.array([["1", "2"]] * 10), GOOD_Y, r"X must hold numbers"),
-    (np.zeros((0, 2)), np.zeros(0, int), r"empty"),
-    (np.where(np.arange(20).reshape(10, 2) == 7, np.nan, GOOD_X), GOOD_Y, r"NaN or infinite"),
-    (np.where(np.arange(20).reshape(10, 2) == 7, np.inf, GOOD_X), GOOD_Y, r"NaN or infinite"),
-    (GOOD_X, GOOD_Y[:9], r"X has 10 examples but y has 9 targets"),
-    (GOOD_X[:, 0], GOOD_Y, r"2-D array"),
-], ids=["label-too-big", "negative-label", "fractional-labels", "string-labels", "string-X",
-        "empty", "nan", "inf", "length-mismatch", "1-D-X"])
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (
+            GOOD_X,
+            np.array([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]),
+            r"labels must lie in 0..2 .* from 0 to 3",
+        ),
+        (GOOD_X, np.array([0, -1, 2, 0, 0, 1, 2, 0, 1, 2]), r"labels must lie in 0..2"),
+        (GOOD_X, GOOD_Y + 0.5, r"whole numbers"),
+        (GOOD_X, np.array(list("abcabcabca")), r"y must hold numbers, got dtype <U1"),
+        (np.array([["1", "2"]] * 10), GOOD_Y, r"X must hold numbers"),
+        (np.zeros((0, 2)), np.zeros(0, int), r"empty"),
+        (np.where(np.arange(20).reshape(10, 2) == 7, np.nan, GOOD_X), GOOD_Y, r"NaN or infinite"),
+        (np.where(np.arange(20).reshape(10, 2) == 7, np.inf, GOOD_X), GOOD_Y, r"NaN or infinite"),
+        (GOOD_X, GOOD_Y[:9], r"X has 10 examples but y has 9 targets"),
+        (GOOD_X[:, 0], GOOD_Y, r"2-D array"),
+    ],
+    ids=[
+        "label-too-big",
+        "negative-label",
+        "fractional-labels",
+        "string-labels",
+        "string-X",
+        "empty",
+        "nan",
+        "inf",
+        "length-mismatch",
+        "1-D-X",
+    ],
+)
 def test_bad_data_is_refused_before_training(X, y, message):
     model, before = small_classifier()
     with pytest.raises(ValueError, match=message):
-        dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1), X, y,
-               epochs=2, verbose=0)
+        dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            X,
+            y,
+            epochs=2,
+            verbose=0,
+        )
     assert weights_equal(model.get_weights(), before)
 
 
 def test_bad_validation_data_is_refused_before_training():
     model, before = small_classifier()
     with pytest.raises(ValueError, match=r"validation data: labels must lie in 0..2"):
-        dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-               validation_data=(GOOD_X, GOOD_Y + 5), verbose=0)
-    with pytest.raises(ValueError, match="validation must be a fraction"):
-        dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-               validation=1.5, verbose=0)
+        dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters()),
+            GOOD_X,
+            GOOD_Y,
+            validation=(GOOD_X, GOOD_Y + 5),
+            verbose=0,
+        )
+    with pytest.raises(ValueError, match=r"fit: validation must be a number in \(0, 1\)"):
+        dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters()),
+            GOOD_X,
+            GOOD_Y,
+            validation=1.5,
+            verbose=0,
+        )
     assert weights_equal(model.get_weights(), before)
 
 
@@ -131,7 +223,9 @@ def test_binary_targets_outside_0_1_are_refused():
     model = dm.Sequential([dm.Dense(2, 1)], seed=0)
     before = model.get_weights()
     with pytest.raises(ValueError, match="between 0 and 1"):
-        dm.fit(model, dm.BinaryCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y, verbose=0)
+        dm.fit(
+            model, dm.BinaryCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y, verbose=0
+        )
     assert weights_equal(model.get_weights(), before)
 
 
@@ -141,18 +235,33 @@ def test_a_shape_mismatch_names_the_layer_and_both_shapes():
         model.forward(np.zeros((32, 4), np.float32))
     assert str(caught.value) == "Dense #2 expected input with 64 features, got (32, 10)"
     with pytest.raises(ValueError, match=r"Dense #0 expected input with 4 features, got \(1, 3\)"):
-        dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()),
-               np.zeros((5, 3)), np.zeros(5, int), verbose=0)
+        dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters()),
+            np.zeros((5, 3)),
+            np.zeros(5, int),
+            verbose=0,
+        )
 
 
 # --- divergence, interruption, callbacks ----------------------------------------------
+
 
 def test_a_nan_loss_raises_training_error_and_keeps_finite_weights():
     X, y = dm.datasets.linear(n=200, features=3, seed=0)
     model = dm.Sequential([dm.Dense(3, 1)], seed=0)
     with pytest.raises(dm.TrainingError) as caught, np.errstate(over="ignore", invalid="ignore"):
-        dm.fit(model, dm.MeanSquaredError(), dm.SGD(model.parameters(), lr=3.0), X, y,
-               epochs=500, batch_size=200, verbose=0)
+        dm.fit(
+            model,
+            dm.MeanSquaredError(),
+            dm.SGD(model.parameters(), lr=3.0),
+            X,
+            y,
+            epochs=500,
+            batch_size=200,
+            verbose=0,
+        )
     error = caught.value
     assert isinstance(error, ValueError)
     assert "lower learning rate" in str(error) and "now 3" in str(error)
@@ -194,8 +303,17 @@ class Recorder(dm.Callback):
 def test_callbacks_are_called_with_the_right_step_numbers():
     model, _ = small_classifier()
     recorder = Recorder()
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-                     epochs=3, batch_size=4, callbacks=[recorder], verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters()),
+        GOOD_X,
+        GOOD_Y,
+        epochs=3,
+        batch_size=4,
+        callbacks=[recorder],
+        verbose=0,
+    )
     assert recorder.model is model and recorder.calls == ["begin", "end"]
     assert recorder.steps == list(range(1, 10))  # 10 examples / batch 4 = 3 steps per epoch
     assert recorder.epochs == [0, 1, 2]
@@ -206,8 +324,17 @@ def test_callbacks_are_called_with_the_right_step_numbers():
 def test_a_callback_can_stop_training_mid_epoch():
     model, _ = small_classifier()
     recorder = Recorder(stop_at_step=5)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-                     epochs=10, batch_size=4, callbacks=[recorder], verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters()),
+        GOOD_X,
+        GOOD_Y,
+        epochs=10,
+        batch_size=4,
+        callbacks=[recorder],
+        verbose=0,
+    )
     assert recorder.steps == [1, 2, 3, 4, 5]
     assert len(history["loss"]) == 2 and "callback" in history.stop_reason
 
@@ -215,8 +342,17 @@ def test_a_callback_can_stop_training_mid_epoch():
 def test_ctrl_c_returns_the_history_so_far_and_keeps_the_weights():
     model, before = small_classifier()
     recorder = Recorder(interrupt_at_step=5)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.1), GOOD_X,
-                     GOOD_Y, epochs=10, batch_size=4, callbacks=[recorder], verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.1),
+        GOOD_X,
+        GOOD_Y,
+        epochs=10,
+        batch_size=4,
+        callbacks=[recorder],
+        verbose=0,
+    )
     assert recorder.steps == [1, 2, 3, 4, 5]
     assert "interrupted" in history.stop_reason
     assert len(history["loss"]) == 1  # epoch 1 (steps 1-3) finished; epoch 2 was cut short
@@ -237,11 +373,24 @@ def early_stopping_problem():
 def test_early_stopping_stops_and_restores_the_best_weights(how):
     model, X, y, X_val, y_val = early_stopping_problem()
     patience = 3
-    options = ({"callbacks": [dm.EarlyStopping(patience=patience)]} if how == "callback"
-               else {"early_stopping": patience})
+    options = (
+        {"callbacks": [dm.EarlyStopping(patience=patience)]}
+        if how == "callback"
+        else {"early_stopping": patience}
+    )
     loss = dm.SoftmaxCrossEntropy()
-    history = dm.fit(model, loss, dm.Adam(model.parameters(), lr=0.01), X, y, epochs=100,
-                     batch_size=16, validation_data=(X_val, y_val), verbose=0, **options)
+    history = dm.fit(
+        model,
+        loss,
+        dm.Adam(model.parameters(), lr=0.01),
+        X,
+        y,
+        epochs=100,
+        batch_size=16,
+        validation=(X_val, y_val),
+        verbose=0,
+        **options,
+    )
     val = history["val_loss"]
     best = int(np.argmin(val))
     assert len(val) < 100 and history.stop_reason is not None
@@ -253,16 +402,33 @@ def test_early_stopping_stops_and_restores_the_best_weights(how):
 def test_early_stopping_needs_what_it_monitors():
     model, _ = small_classifier()
     with pytest.raises(ValueError, match="val_loss.*validation"):
-        dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-               epochs=2, early_stopping=2, verbose=0)
+        dm.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters()),
+            GOOD_X,
+            GOOD_Y,
+            epochs=2,
+            early_stopping=2,
+            verbose=0,
+        )
 
 
 def test_history_and_evaluate():
     X, y = xor(n=40, seed=1)
     model = dm.Sequential([dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 2)], seed=0)
     loss = dm.SoftmaxCrossEntropy()
-    history = dm.fit(model, loss, dm.Adam(model.parameters(), lr=0.05), X, y, epochs=4,
-                     batch_size=8, validation=0.25, verbose=0)
+    history = dm.fit(
+        model,
+        loss,
+        dm.Adam(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=4,
+        batch_size=8,
+        validation=0.25,
+        verbose=0,
+    )
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(values) == 4 for values in history.values())
     scores = model.predict(X)
@@ -273,9 +439,23 @@ def test_history_and_evaluate():
 
 def test_verbose_training_shows_a_progress_bar(capsys):
     model, _ = small_classifier()
-    dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-           epochs=2, verbose=1)
+    dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters()),
+        GOOD_X,
+        GOOD_Y,
+        epochs=2,
+        verbose=1,
+    )
     assert "training" in capsys.readouterr().err
-    dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), GOOD_X, GOOD_Y,
-           epochs=2, verbose=0)
+    dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters()),
+        GOOD_X,
+        GOOD_Y,
+        epochs=2,
+        verbose=0,
+    )
     assert capsys.readouterr().err == ""

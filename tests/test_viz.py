@@ -3,6 +3,7 @@ the recorder keeps what it should, and the dashboard trains deterministically.
 
 matplotlib runs with the Agg backend here (inside this test process only).
 """
+
 import asyncio
 import subprocess
 import sys
@@ -47,16 +48,28 @@ def colorbars_of(fig):
 def train(model, steps=6, recorder=None, seed=0):
     X, y = dm.datasets.moons(n=64, seed=seed)
     callbacks = [recorder] if recorder is not None else []
-    return dm.fit(model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.5), X, y,
-                  epochs=steps * 16 // 64, batch_size=16, seed=seed, callbacks=callbacks, verbose=0)
+    return dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.5),
+        X,
+        y,
+        epochs=steps * 16 // 64,
+        batch_size=16,
+        seed=seed,
+        callbacks=callbacks,
+        verbose=0,
+    )
 
 
 # --- the package stays light -------------------------------------------------------------------
 
 
 def test_import_demystify_does_not_import_matplotlib_but_dm_viz_works():
-    code = ("import sys, demystify as dm; assert 'matplotlib' not in sys.modules; "
-            "f = dm.viz.plot_history; assert 'matplotlib' in sys.modules; print(f.__name__)")
+    code = (
+        "import sys, demystify as dm; assert 'matplotlib' not in sys.modules; "
+        "f = dm.viz.plot_history; assert 'matplotlib' in sys.modules; print(f.__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "plot_history"
 
@@ -67,8 +80,10 @@ def test_unknown_attribute_of_demystify_still_raises():
 
 
 def test_missing_matplotlib_gives_the_install_hint():
-    code = ("import sys; sys.modules['matplotlib'] = None\n"
-            "try:\n    import demystify.viz\nexcept ImportError as e:\n    print(e)")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "try:\n    import demystify.viz\nexcept ImportError as e:\n    print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "demystify[viz]"' in out.stdout
 
@@ -79,8 +94,16 @@ def test_missing_matplotlib_gives_the_install_hint():
 def test_plot_history_draws_train_and_validation_curves():
     model = small_model()
     X, y = dm.datasets.moons(n=80, seed=0)
-    history = dm.fit(model, dm.SoftmaxCrossEntropy(), dm.Adam(model.parameters(), lr=0.01), X, y,
-                     epochs=4, validation=0.25, verbose=0)
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.01),
+        X,
+        y,
+        epochs=4,
+        validation=0.25,
+        verbose=0,
+    )
     fig = viz.plot_history(history, metrics=("loss", "accuracy"))
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 2
@@ -101,8 +124,11 @@ def test_plot_history_on_given_axes_and_bad_metric():
 @pytest.mark.parametrize("classes", [2, 3])
 def test_plot_decision_boundary_fills_the_plane_and_shows_the_points(classes):
     model = small_model(classes=classes)
-    X, y = (dm.datasets.moons(n=50, seed=1) if classes == 2
-            else dm.datasets.spirals(n=60, classes=3, seed=1))
+    X, y = (
+        dm.datasets.moons(n=50, seed=1)
+        if classes == 2
+        else dm.datasets.spirals(n=60, classes=3, seed=1)
+    )
     fig = viz.plot_decision_boundary(model, X, y, resolution=40)
     ax = fig.axes[0]
     assert len(ax.collections) >= 2  # the filled contour and the scatter of points
@@ -151,15 +177,16 @@ def test_plot_weight_changes_shows_after_minus_before():
     images = images_of(fig)
     assert len(images) == 3
     np.testing.assert_allclose(images[0].get_array(), after[0] - before[0], rtol=1e-6)
-    (vmin, vmax), = {image.get_clim() for image in images}
+    ((vmin, vmax),) = {image.get_clim() for image in images}
     assert vmin == -vmax > -np.inf
     with pytest.raises(ValueError, match=r"\(2, 5\).*\(2, 3\)"):
         viz.plot_weight_changes(before, [np.zeros((2, 3))] + after[1:])
 
 
-@pytest.mark.parametrize("hidden,max_units,expected", [((5, 4), 12, 2 + 5 + 4 + 2),
-                                                       ((30,), 12, 2 + 12 + 2),
-                                                       ((30,), 6, 2 + 6 + 2)])
+@pytest.mark.parametrize(
+    "hidden,max_units,expected",
+    [((5, 4), 12, 2 + 5 + 4 + 2), ((30,), 12, 2 + 12 + 2), ((30,), 6, 2 + 6 + 2)],
+)
 def test_draw_network_draws_one_circle_per_shown_unit(hidden, max_units, expected):
     fig = viz.draw_network(small_model(hidden=hidden), max_units=max_units)
     circles = [patch for patch in fig.axes[0].patches if isinstance(patch, Circle)]
@@ -240,7 +267,9 @@ def test_plot_recording_shows_snapshots_on_one_scale_and_the_loss():
 
 
 def test_dashboard_step_trains_through_fit_and_reset_is_deterministic():
-    dash = viz.Dashboard("moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=3)
+    dash = viz.Dashboard(
+        "moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=3
+    )
     start = dash.model.get_weights()
     dash.step()
     assert dash.recorder.step == 1 and len(dash.recorder) == 2
@@ -254,7 +283,9 @@ def test_dashboard_step_trains_through_fit_and_reset_is_deterministic():
     dash.step(4)
     for a, b in zip(dash.model.get_weights(), after_five):
         np.testing.assert_array_equal(a, b)
-    other = viz.Dashboard("moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=4)
+    other = viz.Dashboard(
+        "moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=4
+    )
     assert not np.array_equal(other.model.get_weights()[0], start[0])
 
 

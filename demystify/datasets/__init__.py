@@ -10,6 +10,7 @@
 Every generator returns ``(X, y)`` with X float32 of shape ``(n, features)``
 and integer labels y (float targets for `linear`).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -75,7 +76,9 @@ def spirals(n: int = 600, classes: int = 3, noise: float = 0.2, seed=0):
     rng = _rng(seed)
     counts = [len(range(c, n, classes)) for c in range(classes)]
     y = np.repeat(np.arange(classes), counts)
-    radius = np.concatenate([np.linspace(0.0, 1.0, count) for count in counts])  # 0..1 along each arm
+    radius = np.concatenate(
+        [np.linspace(0.0, 1.0, count) for count in counts]
+    )  # 0..1 along each arm
     theta = y * (2 * np.pi / classes) + radius * 4.0 + rng.normal(0, noise, size=n) * radius
     X = np.c_[radius * np.sin(theta), radius * np.cos(theta)]
     return _finish(X, y.astype(np.int64), rng)
@@ -138,14 +141,18 @@ def read_idx(path) -> np.ndarray:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
     ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: header promises {shape}, found {data.size} bytes of data")
+        raise ValueError(
+            f"{path} is truncated: header promises {shape}, found {data.size} bytes of data"
+        )
     return data.reshape(shape)
 
 
-def mnist(cache_dir=None, base_url: str = MNIST_URL, files: dict | None = None, flatten: bool = True):
+def mnist(
+    cache_dir=None, base_url: str = MNIST_URL, files: dict | None = None, flatten: bool = True
+):
     """MNIST as ``(X_train, y_train, X_test, y_test)``, pixels scaled to 0..1 (float32).
 
     The first call downloads the four files into `cache_dir` (default: the
@@ -158,12 +165,17 @@ def mnist(cache_dir=None, base_url: str = MNIST_URL, files: dict | None = None, 
         raise ImportError('mnist() downloads with pooch: pip install "demystify[data]"') from None
     files = files or MNIST_FILES
     cache_dir = cache_dir or pooch.os_cache("demystify")
-    paths = {name: pooch.retrieve(base_url + name, known_hash=checksum, fname=name, path=cache_dir,
-                                  progressbar=False)
-             for name, checksum in files.items()}
+    paths = {
+        name: pooch.retrieve(
+            base_url + name, known_hash=checksum, fname=name, path=cache_dir, progressbar=False
+        )
+        for name, checksum in files.items()
+    }
     arrays = [read_idx(paths[name]) for name in files]
     X_train, y_train, X_test, y_test = arrays
-    scale = lambda images: (images.reshape(len(images), -1) if flatten else images).astype(np.float32) / 255.0
+    scale = lambda images: (
+        (images.reshape(len(images), -1) if flatten else images).astype(np.float32) / 255.0
+    )
     return scale(X_train), y_train.astype(np.int64), scale(X_test), y_test.astype(np.int64)
 
 
@@ -176,6 +188,8 @@ def train_test_split(X, y, test_size: float = 0.25, seed=0):
         raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
     order = _rng(seed).permutation(len(X))
     n_test = max(1, int(round(len(X) * test_size)))
+    if n_test >= len(X):
+        raise ValueError(f"test_size={test_size} of {len(X)} rows leaves none to train on")
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -188,7 +202,9 @@ def standardize(X_train, *others, eps: float = 1e-8):
     that would leak test information into training).
     """
     mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std = np.where(std > eps, std, 1.0)  # a constant feature: only shift it (dividing by ~0 explodes)
+    std = np.where(
+        std > eps, std, 1.0
+    )  # a constant feature: only shift it (dividing by ~0 explodes)
     results = tuple(((X - mean) / std).astype(np.float32) for X in (X_train, *others))
     return results if others else results[0]
 

@@ -44,9 +44,16 @@ Current, which folds the body (the solution) away under the ``def`` line.
 Write your own version in a new cell above, call the checker on it, and
 unfold the solution only to compare. Or simply work in the student copies.
 """
+
 from . import check
 from .check import ExerciseFailed, NotImplementedYet
 from .student import make_student_copies, strip_solutions, student_notebook
 
-__all__ = ["check", "ExerciseFailed", "NotImplementedYet", "make_student_copies",
-           "strip_solutions", "student_notebook"]
+__all__ = [
+    "check",
+    "ExerciseFailed",
+    "NotImplementedYet",
+    "make_student_copies",
+    "strip_solutions",
+    "student_notebook",
+]

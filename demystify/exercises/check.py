@@ -14,6 +14,7 @@ Every checker works on the NumPy backend in float64, whatever backend the
 notebook chose, and silences NumPy's overflow warnings while your code runs
 (a nan in your output is reported in words instead).
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,8 +52,10 @@ def _checker(check):
                 run = _Run(name)
                 for function in functions:
                     if not callable(function):
-                        run.fail(f"check.{name} wants your function itself, as in check.{name}({name}); "
-                                 f"it got {function!r}, a {type(function).__name__}")
+                        run.fail(
+                            f"check.{name} wants your function itself, as in check.{name}({name}); "
+                            f"it got {function!r}, a {type(function).__name__}"
+                        )
                 check(run, *functions)
         except ExerciseFailed as failure:
             raise type(failure)(*failure.args) from None
@@ -63,12 +66,14 @@ def _checker(check):
 
 def _describe(arguments: dict) -> str:
     """``x of shape (4, 3), lr 0.1, model a Sequential`` for a failure message."""
+
     def one(key, value):
         if isinstance(value, np.ndarray):
             return f"{key} of shape {value.shape}"
         if isinstance(value, (int, float, np.number)):
             return f"{key} {value:.4g}"
         return f"{key} a {type(value).__name__}"
+
     return ", ".join(one(key, value) for key, value in arguments.items())
 
 
@@ -79,7 +84,9 @@ def _same(received: np.ndarray, wrong) -> bool:
             wrong = np.asarray(wrong() if callable(wrong) else wrong, dtype=float)
     except Exception:  # a mistake that cannot even run on this case (say a shape mismatch)
         return False
-    return wrong.shape == received.shape and bool(np.allclose(received, wrong, RTOL, ATOL, equal_nan=True))
+    return wrong.shape == received.shape and bool(
+        np.allclose(received, wrong, RTOL, ATOL, equal_nan=True)
+    )
 
 
 class _Run:
@@ -97,12 +104,17 @@ class _Run:
         """Call the learner's `function` on copies of `arguments` (so ours stay intact)."""
         try:
             with np.errstate(all="ignore"):
-                return function(*[np.copy(value) if copy and isinstance(value, np.ndarray) else value
-                                  for value in arguments.values()])
+                return function(
+                    *[
+                        np.copy(value) if copy and isinstance(value, np.ndarray) else value
+                        for value in arguments.values()
+                    ]
+                )
         except NotImplementedError:
             raise NotImplementedYet(
                 f"not implemented yet — your turn: write the body of `{name}` (in place of the line "
-                f"`raise NotImplementedError(...)`), then run this cell again.") from None
+                f"`raise NotImplementedError(...)`), then run this cell again."
+            ) from None
         except Exception as error:  # their own bug: keep their traceback, add where it happened
             if hasattr(error, "add_note"):
                 error.add_note(f"(raised inside your `{name}`, called with {_describe(arguments)})")
@@ -112,13 +124,20 @@ class _Run:
         """Check that a function meant to return several things returned that many."""
         listing = ", ".join(names)
         if received is None:
-            self.fail(f"it returned None; it should return ({listing}).",
-                      "did you forget the `return` line?")
+            self.fail(
+                f"it returned None; it should return ({listing}).",
+                "did you forget the `return` line?",
+            )
         if not isinstance(received, (tuple, list)) or len(received) != len(names):
-            kind = f"{len(received)} things" if isinstance(received, (tuple, list)) else \
-                f"one {type(received).__name__}"
-            self.fail(f"it should return {len(names)} things, ({listing}), but it returned {kind}.",
-                      f"end with `return {listing}`")
+            kind = (
+                f"{len(received)} things"
+                if isinstance(received, (tuple, list))
+                else f"one {type(received).__name__}"
+            )
+            self.fail(
+                f"it should return {len(names)} things, ({listing}), but it returned {kind}.",
+                f"end with `return {listing}`",
+            )
         return tuple(received)
 
     def compare(self, what: str, expected, received, mistakes=(), scalar: bool = False) -> None:
@@ -129,8 +148,10 @@ class _Run:
         try:
             got = np.asarray(received, dtype=float)
         except (TypeError, ValueError):
-            self.fail(f"{what} should be numbers (a NumPy array{' or a float' if scalar else ''}), "
-                      f"but it is a {type(received).__name__}: {received!r:.80}")
+            self.fail(
+                f"{what} should be numbers (a NumPy array{' or a float' if scalar else ''}), "
+                f"but it is a {type(received).__name__}: {received!r:.80}"
+            )
         if scalar and got.size == 1:
             got = got.reshape(())  # one number, whether float, 0-d array or shape (1,)
         if got.shape == expected.shape:
@@ -140,14 +161,18 @@ class _Run:
                 return
             index = tuple(int(i) for i in np.argwhere(wrong)[0])
             at = f" at index {index}" if index else ""
-            detail = (f"expected shape {expected.shape}, received shape {got.shape} (the shape is right)\n"
-                      f"  first difference{at}: expected {expected[index]:.6g}, received {got[index]:.6g}")
+            detail = (
+                f"expected shape {expected.shape}, received shape {got.shape} (the shape is right)\n"
+                f"  first difference{at}: expected {expected[index]:.6g}, received {got[index]:.6g}"
+            )
         else:
             detail = f"expected shape {expected.shape}, received shape {got.shape}"
         hint = next((hint for hint, wrong_output in mistakes if _same(got, wrong_output)), None)
         if hint is None and got.shape == expected.shape and not np.all(np.isfinite(got)):
-            hint = ("your output holds nan or inf where the right answer is an ordinary number: "
-                    "something overflowed or divided by zero")
+            hint = (
+                "your output holds nan or inf where the right answer is an ordinary number: "
+                "something overflowed or divided by zero"
+            )
         self.fail(f"{what} is wrong.\n  {detail}", hint)
 
 
@@ -166,118 +191,213 @@ def _dense(weights, bias) -> layers.Dense:
 
 # --- 1. one neuron ----------------------------------------------------------------------------
 
+
 @_checker
 def neuron_forward(run, neuron_forward):
     """Check ``neuron_forward(inputs, weights, bias) -> float``: a weighted sum plus a bias."""
     for number, (rng, n) in enumerate(zip(_cases(), (3, 5, 1)), start=1):
-        args = {"inputs": rng.normal(size=n), "weights": rng.normal(size=n), "bias": float(rng.normal())}
+        args = {
+            "inputs": rng.normal(size=n),
+            "weights": rng.normal(size=n),
+            "bias": float(rng.normal()),
+        }
         run.case = f"{number}, with {_describe(args)}"
         inputs, weights, bias = args.values()
         expected = _dense(weights[:, None], [bias]).forward(inputs[None, :])[0, 0]
         received = run.call(neuron_forward, "neuron_forward", args)
-        run.compare("the output", expected, received, scalar=True, mistakes=[
-            ("you returned one number per input: add the products up into one number "
-             "(np.dot(inputs, weights) + bias)", inputs * weights + bias),
-            ("the bias is missing: add it once, after the weighted sum", inputs @ weights),
-            ("the bias was added to every product; add it once, to the sum",
-             np.sum(inputs * weights + bias)),
-        ])
+        run.compare(
+            "the output",
+            expected,
+            received,
+            scalar=True,
+            mistakes=[
+                (
+                    "you returned one number per input: add the products up into one number "
+                    "(np.dot(inputs, weights) + bias)",
+                    inputs * weights + bias,
+                ),
+                ("the bias is missing: add it once, after the weighted sum", inputs @ weights),
+                (
+                    "the bias was added to every product; add it once, to the sum",
+                    np.sum(inputs * weights + bias),
+                ),
+            ],
+        )
 
 
 # --- 2. a dense layer, a whole batch at once ---------------------------------------------------
+
 
 @_checker
 def dense_forward(run, dense_forward):
     """Check ``dense_forward(x, weights, bias) -> (batch, n_out)``."""
     shapes = ((4, 3, 3), (5, 3, 2), (1, 4, 6))  # (batch, n_in, n_out); square weights first
     for number, (rng, (batch, n_in, n_out)) in enumerate(zip(_cases(), shapes), start=1):
-        args = {"x": rng.normal(size=(batch, n_in)), "weights": rng.normal(size=(n_in, n_out)),
-                "bias": rng.normal(size=n_out)}
+        args = {
+            "x": rng.normal(size=(batch, n_in)),
+            "weights": rng.normal(size=(n_in, n_out)),
+            "bias": rng.normal(size=n_out),
+        }
         run.case = f"{number}, with {_describe(args)}"
         x, weights, bias = args.values()
         received = run.call(dense_forward, "dense_forward", args)
-        run.compare("the output", _dense(weights, bias).forward(x), received, mistakes=[
-            ("the weights look transposed: they have shape (n_in, n_out), so the product is "
-             "x @ weights, (batch, n_in) @ (n_in, n_out), with no .T", lambda: x @ weights.T + bias),
-            ("the bias is missing: add it after the matrix product (it broadcasts over the rows)", x @ weights),
-            ("x and weights are multiplied entry by entry: use the matrix product x @ weights",
-             lambda: x * weights + bias),
-        ])
+        run.compare(
+            "the output",
+            _dense(weights, bias).forward(x),
+            received,
+            mistakes=[
+                (
+                    "the weights look transposed: they have shape (n_in, n_out), so the product is "
+                    "x @ weights, (batch, n_in) @ (n_in, n_out), with no .T",
+                    lambda: x @ weights.T + bias,
+                ),
+                (
+                    "the bias is missing: add it after the matrix product (it broadcasts over the rows)",
+                    x @ weights,
+                ),
+                (
+                    "x and weights are multiplied entry by entry: use the matrix product x @ weights",
+                    lambda: x * weights + bias,
+                ),
+            ],
+        )
 
 
 # --- 3. ReLU and its derivative --------------------------------------------------------------------
+
 
 @_checker
 def relu(run, relu, relu_derivative):
     """Check ``relu(x)`` and ``relu_derivative(x)``, element by element, on 1-D and 2-D arrays."""
     for number, (rng, shape) in enumerate(zip(_cases(), ((7,), (3, 4), (2, 5))), start=1):
         x = rng.normal(size=shape)
-        x = np.where(np.abs(x) < 0.05, 0.5, x)  # keep away from the kink at 0, where slopes may differ
+        x = np.where(
+            np.abs(x) < 0.05, 0.5, x
+        )  # keep away from the kink at 0, where slopes may differ
         args = {"x": x}
         run.case = f"{number}, with {_describe(args)}"
         layer = activations.ReLU()
         expected = layer.forward(x)
         slope = layer.backward(np.ones_like(x))  # dL/dy = 1 leaves exactly f'(x)
         received = run.call(relu, "relu", args)
-        run.compare("relu(x)", expected, received, mistakes=[
-            ("np.max(x, 0) is the largest value along axis 0; the element-wise maximum is "
-             "np.maximum(x, 0)", lambda: np.max(x, 0)),
-            ("that keeps the negative part; ReLU keeps the positive part (max(x, 0))", np.minimum(x, 0)),
-            ("that looks like the derivative; relu should return max(x, 0) itself", slope),
-        ])
+        run.compare(
+            "relu(x)",
+            expected,
+            received,
+            mistakes=[
+                (
+                    "np.max(x, 0) is the largest value along axis 0; the element-wise maximum is "
+                    "np.maximum(x, 0)",
+                    lambda: np.max(x, 0),
+                ),
+                (
+                    "that keeps the negative part; ReLU keeps the positive part (max(x, 0))",
+                    np.minimum(x, 0),
+                ),
+                ("that looks like the derivative; relu should return max(x, 0) itself", slope),
+            ],
+        )
         received = run.call(relu_derivative, "relu_derivative", args)
-        run.compare("relu_derivative(x)", slope, received, mistakes=[
-            ("that is ReLU itself; its derivative (slope) is 1 where x > 0 and 0 elsewhere", expected),
-            ("the slope is 1 for positive inputs and 0 for negative ones, not the other way round",
-             (x < 0).astype(float)),
-        ])
+        run.compare(
+            "relu_derivative(x)",
+            slope,
+            received,
+            mistakes=[
+                (
+                    "that is ReLU itself; its derivative (slope) is 1 where x > 0 and 0 elsewhere",
+                    expected,
+                ),
+                (
+                    "the slope is 1 for positive inputs and 0 for negative ones, not the other way round",
+                    (x < 0).astype(float),
+                ),
+            ],
+        )
     x = _cases((3,))[0].normal(size=(3, 4))
     kept = x.copy()
     run.case = "4, checking that your relu leaves its input alone"
     run.call(relu, "relu", {"x": x}, copy=False)
     if not np.array_equal(x, kept):
-        run.fail("relu changed the array it was given (an in-place edit such as x[x < 0] = 0 "
-                 "overwrites the caller's data).", "return a new array instead, e.g. np.maximum(x, 0)")
+        run.fail(
+            "relu changed the array it was given (an in-place edit such as x[x < 0] = 0 "
+            "overwrites the caller's data).",
+            "return a new array instead, e.g. np.maximum(x, 0)",
+        )
     run.passed += 1
 
 
 # --- 4. softmax + cross-entropy ----------------------------------------------------------------
 
+
 @_checker
 def softmax_cross_entropy(run, softmax_cross_entropy):
     """Check ``softmax_cross_entropy(logits, labels) -> (mean_loss, grad_logits)``, large logits too."""
     rngs = _cases((0, 1, 2))
-    large = np.array([[1000.0, 998.0, 995.0, 999.5], [-1000.0, -1003.0, -999.0, -1001.0],
-                      [710.0, 0.0, -710.0, 300.0]])  # exp(710) is already inf in float64
+    large = np.array(
+        [
+            [1000.0, 998.0, 995.0, 999.5],
+            [-1000.0, -1003.0, -999.0, -1001.0],
+            [710.0, 0.0, -710.0, 300.0],
+        ]
+    )  # exp(710) is already inf in float64
     logits_cases = [rngs[0].normal(size=(4, 3)), 3 * rngs[1].normal(size=(6, 5)), large]
     for number, (rng, logits) in enumerate(zip(rngs, logits_cases), start=1):
         batch, classes = logits.shape
         args = {"logits": logits, "labels": rng.integers(0, classes, size=batch)}
-        run.case = f"{number}, with {_describe(args)}" + (" -- very large logits" if number == 3 else "")
+        run.case = f"{number}, with {_describe(args)}" + (
+            " -- very large logits" if number == 3 else ""
+        )
         labels = args["labels"]
         loss = losses.SoftmaxCrossEntropy()
         expected_loss = loss.forward(logits, labels)
         expected_grad = loss.backward()
         received = run.call(softmax_cross_entropy, "softmax_cross_entropy", args)
         mean_loss, grad = run.outputs(received, ("mean_loss", "grad_logits"))
-        overflow = ("softmax overflow: np.exp of a large logit is inf, and inf / inf is nan. Subtract each "
-                    "row's maximum first, logits - logits.max(axis=1, keepdims=True): it changes nothing "
-                    "mathematically and keeps exp from overflowing")
+        overflow = (
+            "softmax overflow: np.exp of a large logit is inf, and inf / inf is nan. Subtract each "
+            "row's maximum first, logits - logits.max(axis=1, keepdims=True): it changes nothing "
+            "mathematically and keeps exp from overflowing"
+        )
         probs = expected_grad * batch + np.eye(classes)[labels]
         per_example = -np.log(np.clip(probs[np.arange(batch), labels], 1e-300, None))
-        run.compare("mean_loss", expected_loss, mean_loss, scalar=True, mistakes=[
-            ("mean vs sum: the loss is the mean over the batch (divide the sum by the number of rows)",
-             expected_loss * batch),
-            ("return one number, the mean over the batch, not one loss per example", per_example),
-            ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
-        ] + ([(overflow, np.nan), (overflow, np.inf)] if number == 3 else []))
-        run.compare("grad_logits", expected_grad, grad, mistakes=[
-            ("mean vs sum: the loss is a mean over the batch, so divide the gradient by the batch size",
-             expected_grad * batch),
-            ("subtract 1 at each row's true class: the gradient is (softmax - one_hot(labels)) / batch",
-             probs / batch),
-            ("the gradient is softmax - one_hot, not one_hot - softmax (watch the sign)", -expected_grad),
-        ] + ([(overflow, lambda: _naive_softmax_grad(logits, labels))] if number == 3 else []))
+        run.compare(
+            "mean_loss",
+            expected_loss,
+            mean_loss,
+            scalar=True,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is the mean over the batch (divide the sum by the number of rows)",
+                    expected_loss * batch,
+                ),
+                (
+                    "return one number, the mean over the batch, not one loss per example",
+                    per_example,
+                ),
+                ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
+            ]
+            + ([(overflow, np.nan), (overflow, np.inf)] if number == 3 else []),
+        )
+        run.compare(
+            "grad_logits",
+            expected_grad,
+            grad,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is a mean over the batch, so divide the gradient by the batch size",
+                    expected_grad * batch,
+                ),
+                (
+                    "subtract 1 at each row's true class: the gradient is (softmax - one_hot(labels)) / batch",
+                    probs / batch,
+                ),
+                (
+                    "the gradient is softmax - one_hot, not one_hot - softmax (watch the sign)",
+                    -expected_grad,
+                ),
+            ]
+            + ([(overflow, lambda: _naive_softmax_grad(logits, labels))] if number == 3 else []),
+        )
 
 
 def _naive_softmax_grad(logits, labels):
@@ -289,14 +409,18 @@ def _naive_softmax_grad(logits, labels):
 
 # --- 5. a dense layer's backward pass ---------------------------------------------------------
 
+
 @_checker
 def dense_backward(run, dense_backward):
     """Check ``dense_backward(x, weights, grad_out) -> (grad_weights, grad_bias, grad_x)``."""
     names = ("grad_weights", "grad_bias", "grad_x")
     shapes = ((5, 3, 3), (4, 3, 2), (6, 4, 5))  # (batch, n_in, n_out); square weights first
     for number, (rng, (batch, n_in, n_out)) in enumerate(zip(_cases(), shapes), start=1):
-        args = {"x": rng.normal(size=(batch, n_in)), "weights": rng.normal(size=(n_in, n_out)),
-                "grad_out": rng.normal(size=(batch, n_out))}
+        args = {
+            "x": rng.normal(size=(batch, n_in)),
+            "weights": rng.normal(size=(n_in, n_out)),
+            "grad_out": rng.normal(size=(batch, n_out)),
+        }
         run.case = f"{number}, with {_describe(args)}"
         x, weights, g = args.values()
         layer = _dense(weights, np.zeros(n_out))
@@ -304,26 +428,48 @@ def dense_backward(run, dense_backward):
         grad_x = layer.backward(g)
         expected = (layer.weights.grad, layer.bias.grad, grad_x)
         received = run.outputs(run.call(dense_backward, "dense_backward", args), names)
-        mean_vs_sum = ("mean vs sum: add up over the batch here, do not average -- the loss already "
-                       "divided by the batch size, so grad_out carries the 1/batch")
-        swapped = [(f"this looks like {other}: return them in the order (grad_weights, grad_bias, grad_x)",
-                    value) for other, value in zip(names, expected)]
+        mean_vs_sum = (
+            "mean vs sum: add up over the batch here, do not average -- the loss already "
+            "divided by the batch size, so grad_out carries the 1/batch"
+        )
+        swapped = [
+            (
+                f"this looks like {other}: return them in the order (grad_weights, grad_bias, grad_x)",
+                value,
+            )
+            for other, value in zip(names, expected)
+        ]
         mistakes = {
             "grad_weights": [
-                ("grad_weights looks transposed: it has the shape of weights, (n_in, n_out), "
-                 "so it is x.T @ grad_out, (n_in, batch) @ (batch, n_out)", lambda: g.T @ x),
-                (mean_vs_sum, expected[0] / batch)],
+                (
+                    "grad_weights looks transposed: it has the shape of weights, (n_in, n_out), "
+                    "so it is x.T @ grad_out, (n_in, batch) @ (batch, n_out)",
+                    lambda: g.T @ x,
+                ),
+                (mean_vs_sum, expected[0] / batch),
+            ],
             "grad_bias": [
-                ("forgot to sum the bias gradient over the batch: one bias serves every row, so its "
-                 "gradient adds up grad_out over axis 0, giving shape (n_out,)", g),
+                (
+                    "forgot to sum the bias gradient over the batch: one bias serves every row, so its "
+                    "gradient adds up grad_out over axis 0, giving shape (n_out,)",
+                    g,
+                ),
                 (mean_vs_sum, expected[1] / batch),
                 ("sum over the batch (axis=0), not over the units (axis=1)", lambda: g.sum(axis=1)),
-                ("the bias gradient is summed over axis 0 into shape (n_out,), not kept as a row "
-                 "(no keepdims)", lambda: g.sum(axis=0, keepdims=True))],
+                (
+                    "the bias gradient is summed over axis 0 into shape (n_out,), not kept as a row "
+                    "(no keepdims)",
+                    lambda: g.sum(axis=0, keepdims=True),
+                ),
+            ],
             "grad_x": [
-                ("the weights look transposed: dL/dx = grad_out @ weights.T, "
-                 "(batch, n_out) @ (n_out, n_in)", lambda: g @ weights),
-                (mean_vs_sum, expected[2] / batch)],
+                (
+                    "the weights look transposed: dL/dx = grad_out @ weights.T, "
+                    "(batch, n_out) @ (n_out, n_in)",
+                    lambda: g @ weights,
+                ),
+                (mean_vs_sum, expected[2] / batch),
+            ],
         }
         for name, want, got in zip(names, expected, received):
             others = [pair for pair, other in zip(swapped, names) if other != name]
@@ -332,13 +478,19 @@ def dense_backward(run, dense_backward):
 
 # --- 6. SGD with momentum ----------------------------------------------------------------------
 
+
 @_checker
 def sgd_momentum_step(run, sgd_momentum_step):
     """Check ``sgd_momentum_step(weights, grad, velocity, lr, momentum) -> (new_weights, new_velocity)``."""
     settings = (((3, 4), 0.1, 0.9), ((5,), 0.05, 0.5), ((2, 3), 0.3, 0.99))
     for number, (rng, (shape, lr, momentum)) in enumerate(zip(_cases(), settings), start=1):
-        args = {"weights": rng.normal(size=shape), "grad": rng.normal(size=shape),
-                "velocity": rng.normal(size=shape), "lr": lr, "momentum": momentum}
+        args = {
+            "weights": rng.normal(size=shape),
+            "grad": rng.normal(size=shape),
+            "velocity": rng.normal(size=shape),
+            "lr": lr,
+            "momentum": momentum,
+        }
         run.case = f"{number}, with {_describe(args)}"
         w, g, v, _, _ = args.values()
         parameter = Parameter(w.copy())
@@ -347,53 +499,104 @@ def sgd_momentum_step(run, sgd_momentum_step):
         optimizer.velocity[0][...] = v
         optimizer.step()  # the library's update is the reference
         new_w, new_v = parameter.value, optimizer.velocity[0]
-        received = run.outputs(run.call(sgd_momentum_step, "sgd_momentum_step", args),
-                               ("new_weights", "new_velocity"))
-        convention = ("use this course's convention: velocity = momentum * velocity + grad, then "
-                      "weights = weights - lr * velocity (lr stays out of the velocity)")
+        received = run.outputs(
+            run.call(sgd_momentum_step, "sgd_momentum_step", args), ("new_weights", "new_velocity")
+        )
+        convention = (
+            "use this course's convention: velocity = momentum * velocity + grad, then "
+            "weights = weights - lr * velocity (lr stays out of the velocity)"
+        )
         swapped = "the two outputs look swapped: return (new_weights, new_velocity)"
-        run.compare("new_weights", new_w, received[0], mistakes=[
-            ("velocity order: update the velocity first, then move the weights with the new velocity",
-             w - lr * v),
-            ("sign: the step goes downhill, weights - lr * velocity", w + lr * new_v),
-            ("velocity sign: velocity = momentum * velocity + grad, and the weights move by "
-             "- lr * velocity", w + lr * (momentum * v - g)),
-            (convention, w - (momentum * v + lr * g)),
-            ("the momentum is missing: the weights should move by lr * (new velocity), not lr * grad",
-             w - lr * g),
-            (convention, w - lr * (momentum * v + (1 - momentum) * g)),
-            (swapped, new_v),
-        ])
-        run.compare("new_velocity", new_v, received[1], mistakes=[
-            ("velocity sign: velocity = momentum * velocity + grad (the minus sign belongs to the "
-             "weight update)", momentum * v - g),
-            (convention, momentum * v + lr * g),
-            (convention, momentum * v - lr * g),
-            (convention, momentum * v + (1 - momentum) * g),
-            ("the velocity should remember the past: momentum * velocity + grad", g),
-            ("velocity order: the new velocity is momentum * velocity + grad, computed before the "
-             "weights move", v),
-            (swapped, new_w),
-        ])
+        run.compare(
+            "new_weights",
+            new_w,
+            received[0],
+            mistakes=[
+                (
+                    "velocity order: update the velocity first, then move the weights with the new velocity",
+                    w - lr * v,
+                ),
+                ("sign: the step goes downhill, weights - lr * velocity", w + lr * new_v),
+                (
+                    "velocity sign: velocity = momentum * velocity + grad, and the weights move by "
+                    "- lr * velocity",
+                    w + lr * (momentum * v - g),
+                ),
+                (convention, w - (momentum * v + lr * g)),
+                (
+                    "the momentum is missing: the weights should move by lr * (new velocity), not lr * grad",
+                    w - lr * g,
+                ),
+                (convention, w - lr * (momentum * v + (1 - momentum) * g)),
+                (swapped, new_v),
+            ],
+        )
+        run.compare(
+            "new_velocity",
+            new_v,
+            received[1],
+            mistakes=[
+                (
+                    "velocity sign: velocity = momentum * velocity + grad (the minus sign belongs to the "
+                    "weight update)",
+                    momentum * v - g,
+                ),
+                (convention, momentum * v + lr * g),
+                (convention, momentum * v - lr * g),
+                (convention, momentum * v + (1 - momentum) * g),
+                ("the velocity should remember the past: momentum * velocity + grad", g),
+                (
+                    "velocity order: the new velocity is momentum * velocity + grad, computed before the "
+                    "weights move",
+                    v,
+                ),
+                (swapped, new_w),
+            ],
+        )
 
 
 # --- 7. the training loop ------------------------------------------------------------------------
 
+
 def _problem(n: int, seed: int):
     """A small seeded 3-class problem and a fresh float64 network, loss and optimizer for it."""
     from ..datasets import blobs
+
     X, y = blobs(n=n, centers=3, spread=1.0, seed=seed)
     X = X.astype("float64")
 
     def fresh():
-        network = model.Sequential([layers.Dense(2, 16), activations.ReLU(), layers.Dense(16, 3)],
-                                   seed=seed, dtype="float64")
-        return network, losses.SoftmaxCrossEntropy(), optim.SGD(network.parameters(), lr=0.05, momentum=0.9)
+        network = model.Sequential(
+            [layers.Dense(2, 16), activations.ReLU(), layers.Dense(16, 3)],
+            seed=seed,
+            dtype="float64",
+        )
+        return (
+            network,
+            losses.SoftmaxCrossEntropy(),
+            optim.SGD(network.parameters(), lr=0.05, momentum=0.9),
+        )
+
     return X, y, fresh
 
 
-def _variant_loop(network, loss, optimizer, X, y, epochs, batch_size, seed, *, zero_grad=True,
-                  step=True, shuffle=True, rng_per_epoch=False, reduce="mean", last_batch=True):
+def _variant_loop(
+    network,
+    loss,
+    optimizer,
+    X,
+    y,
+    epochs,
+    batch_size,
+    seed,
+    *,
+    zero_grad=True,
+    step=True,
+    shuffle=True,
+    rng_per_epoch=False,
+    reduce="mean",
+    last_batch=True,
+):
     """The training loop with a known mistake switched on; the checker compares against its losses."""
     rng, history = np.random.default_rng(seed), []
     for _ in range(epochs):
@@ -403,7 +606,7 @@ def _variant_loop(network, loss, optimizer, X, y, epochs, batch_size, seed, *, z
         end = len(X) if last_batch else len(X) - len(X) % batch_size
         batch_losses = []
         for start in range(0, end, batch_size):
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             value = loss.forward(network.forward(X[batch]), y[batch])
             if zero_grad:
                 optimizer.zero_grad()
@@ -422,61 +625,107 @@ def training_loop(run, training_loop):
     The reference is ``dm.fit`` on an identical fresh network: the same seed gives
     the same shuffles, so a correct loop reproduces its per-epoch losses exactly.
     """
-    for number, (n, epochs, batch_size, seed) in enumerate(((120, 8, 20, 0), (150, 6, 32, 1)), start=1):
+    for number, (n, epochs, batch_size, seed) in enumerate(
+        ((120, 8, 20, 0), (150, 6, 32, 1)), start=1
+    ):
         X, y, fresh = _problem(n, seed)
         reference = fresh()
-        expected = training.fit(*reference, X, y, epochs=epochs, batch_size=batch_size, seed=seed,
-                                verbose=0)["loss"]
+        expected = training.fit(
+            *reference, X, y, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0
+        )["loss"]
         target_accuracy = metrics.accuracy(reference[0].predict(X), y)
         learner = fresh()
-        args = {"model": learner[0], "loss": learner[1], "optimizer": learner[2], "X": X, "y": y,
-                "epochs": epochs, "batch_size": batch_size, "seed": seed}
-        run.case = (f"{number}, {n} examples of 3 blob classes, epochs={epochs}, batch_size={batch_size}, "
-                    f"seed={seed}")
+        args = {
+            "model": learner[0],
+            "loss": learner[1],
+            "optimizer": learner[2],
+            "X": X,
+            "y": y,
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+        }
+        run.case = (
+            f"{number}, {n} examples of 3 blob classes, epochs={epochs}, batch_size={batch_size}, "
+            f"seed={seed}"
+        )
         received = run.call(training_loop, "training_loop", args)
         if received is None:
-            run.fail("it returned None; it should return the list of per-epoch mean losses.",
-                     "did you forget the `return` line?")
+            run.fail(
+                "it returned None; it should return the list of per-epoch mean losses.",
+                "did you forget the `return` line?",
+            )
         try:
             count = len(received)
         except TypeError:
-            run.fail(f"it should return a list of per-epoch losses, but it returned a "
-                     f"{type(received).__name__}.")
+            run.fail(
+                f"it should return a list of per-epoch losses, but it returned a "
+                f"{type(received).__name__}."
+            )
         batches = math.ceil(n / batch_size)
         if count != epochs:
-            run.fail(f"it returned {count} losses for {epochs} epochs; expected one per epoch.",
-                     "record one number per epoch, the mean of that epoch's batch losses, not one "
-                     "per batch" if count == epochs * batches else None)
+            run.fail(
+                f"it returned {count} losses for {epochs} epochs; expected one per epoch.",
+                "record one number per epoch, the mean of that epoch's batch losses, not one "
+                "per batch"
+                if count == epochs * batches
+                else None,
+            )
         run.passed += 1
 
         def variant(**mistake):
             return lambda: _variant_loop(*fresh(), X, y, epochs, batch_size, seed, **mistake)
-        if n % batch_size:  # fit weights the smaller last batch less; a plain mean of batch losses is fine too
+
+        if (
+            n % batch_size
+        ):  # fit weights the smaller last batch less; a plain mean of batch losses is fine too
             plain_mean = variant()()
             try:
                 if _same(np.asarray(received, dtype=float), plain_mean):
                     expected = plain_mean
             except (TypeError, ValueError):
                 pass  # not numbers: compare() below says so
-        run.compare("the list of per-epoch losses", expected, received, mistakes=[
-            ("the losses stay flat: call optimizer.step() after backward", variant(step=False)),
-            ("gradients piled up from step to step: call optimizer.zero_grad() before backward "
-             "in every step", variant(zero_grad=False)),
-            ("shuffle the data every epoch: order = rng.permutation(len(X))", variant(shuffle=False)),
-            ("make the generator once, before the epochs (rng = np.random.default_rng(seed)), "
-             "so every epoch gets a fresh order", variant(rng_per_epoch=True)),
-            ("mean vs sum: record the mean of the batch losses in each epoch, not their sum",
-             variant(reduce="sum")),
-            ("the last, smaller batch was left out: range(0, len(X), batch_size) covers it",
-             variant(last_batch=False)),
-        ])
+        run.compare(
+            "the list of per-epoch losses",
+            expected,
+            received,
+            mistakes=[
+                ("the losses stay flat: call optimizer.step() after backward", variant(step=False)),
+                (
+                    "gradients piled up from step to step: call optimizer.zero_grad() before backward "
+                    "in every step",
+                    variant(zero_grad=False),
+                ),
+                (
+                    "shuffle the data every epoch: order = rng.permutation(len(X))",
+                    variant(shuffle=False),
+                ),
+                (
+                    "make the generator once, before the epochs (rng = np.random.default_rng(seed)), "
+                    "so every epoch gets a fresh order",
+                    variant(rng_per_epoch=True),
+                ),
+                (
+                    "mean vs sum: record the mean of the batch losses in each epoch, not their sum",
+                    variant(reduce="sum"),
+                ),
+                (
+                    "the last, smaller batch was left out: range(0, len(X), batch_size) covers it",
+                    variant(last_batch=False),
+                ),
+            ],
+        )
         losses_seen = [float(value) for value in received]
         if not losses_seen[-1] < losses_seen[0]:
-            run.fail(f"the loss did not go down ({losses_seen[0]:.4g} -> {losses_seen[-1]:.4g}).",
-                     "is optimizer.step() called after backward in every step?")
+            run.fail(
+                f"the loss did not go down ({losses_seen[0]:.4g} -> {losses_seen[-1]:.4g}).",
+                "is optimizer.step() called after backward in every step?",
+            )
         run.passed += 1
         reached = metrics.accuracy(learner[0].predict(X), y)
         if reached < target_accuracy - 0.02:
-            run.fail(f"after training, the model reaches accuracy {reached:.3f}; the library's "
-                     f"loop reaches {target_accuracy:.3f} on the same problem.")
+            run.fail(
+                f"after training, the model reaches accuracy {reached:.3f}; the library's "
+                f"loop reaches {target_accuracy:.3f} on the same problem."
+            )
         run.passed += 1

@@ -18,6 +18,7 @@ call) stays. Exercise cells (tag ``exercise``, or any cell that held a
 solution) lose their stored outputs and execution counts, so the copy does
 not give the answer away; every other cell keeps its outputs.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,7 +38,7 @@ def strip_solutions(source: str, where: str = "a cell") -> str:
             if inside:
                 raise ValueError(f"{where}, line {number}: '{BEGIN}' inside another solution block")
             inside = True
-            out.append(line[:len(line) - len(line.lstrip())] + STUB)
+            out.append(line[: len(line) - len(line.lstrip())] + STUB)
         elif marker == END:
             if not inside:
                 raise ValueError(f"{where}, line {number}: '{END}' without a '{BEGIN}' before it")
@@ -52,7 +53,8 @@ def strip_solutions(source: str, where: str = "a cell") -> str:
 def is_exercise(cell) -> bool:
     """An exercise cell: tagged ``exercise``, or a code cell holding a solution block."""
     return cell.get("cell_type") == "code" and (
-        "exercise" in cell.get("metadata", {}).get("tags", []) or BEGIN in cell.get("source", ""))
+        "exercise" in cell.get("metadata", {}).get("tags", []) or BEGIN in cell.get("source", "")
+    )
 
 
 def student_notebook(notebook, name: str = "notebook"):
@@ -79,8 +81,10 @@ def make_student_copies(src_dir, out_dir) -> list[Path]:
     if not src.is_dir():
         raise ValueError(f"the notebook folder {str(src)!r} does not exist")
     if out.resolve() == src.resolve():
-        raise ValueError("the student copies need their own folder: writing them into the source "
-                         "folder would delete the solutions")
+        raise ValueError(
+            "the student copies need their own folder: writing them into the source "
+            "folder would delete the solutions"
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sorted(src.iterdir()):
@@ -91,5 +95,7 @@ def make_student_copies(src_dir, out_dir) -> list[Path]:
             nbformat.write(notebook, out / path.name)
             written.append(out / path.name)
         else:
-            shutil.copy2(path, out / path.name)  # data, images, sanitize.cfg: notebooks may read them
+            shutil.copy2(
+                path, out / path.name
+            )  # data, images, sanitize.cfg: notebooks may read them
     return written

@@ -13,20 +13,34 @@ imported only when this subpackage is, so ``import demystify`` stays light::
 
 Every function returns the matplotlib Figure and never calls ``plt.show()``.
 """
+
 try:
     import matplotlib  # noqa: F401  (checked here so the message names the extra)
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError(f'demystify.viz needs matplotlib ({error}); install it with: '
-                      f'pip install "demystify[viz]"') from None
+    raise ImportError(
+        f'demystify.viz needs matplotlib ({error}); install it with: pip install "demystify[viz]"'
+    ) from None
 
 from .dashboard import Dashboard
 from .network import draw_network
-from .plots import (plot_decision_boundary, plot_gradient_histograms, plot_history,
-                    plot_weight_changes, plot_weights)
+from .plots import (
+    plot_decision_boundary,
+    plot_gradient_histograms,
+    plot_history,
+    plot_weight_changes,
+    plot_weights,
+)
 from .record import WeightRecorder, plot_recording, record
 
 __all__ = [
-    "Dashboard", "WeightRecorder", "draw_network", "plot_decision_boundary",
-    "plot_gradient_histograms", "plot_history", "plot_recording", "plot_weight_changes",
-    "plot_weights", "record",
+    "Dashboard",
+    "WeightRecorder",
+    "draw_network",
+    "plot_decision_boundary",
+    "plot_gradient_histograms",
+    "plot_history",
+    "plot_recording",
+    "plot_weight_changes",
+    "plot_weights",
+    "record",
 ]

@@ -15,6 +15,7 @@ choices give the same run, step for step.
 Outside JupyterLab (no ipywidgets, not in a notebook, or ``show(static=True)``)
 it draws the same pictures once, as a static figure.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,10 @@ OPTIMIZERS = {
     "rmsprop": lambda parameters, lr: RMSprop(parameters, lr=lr),
     "adam": lambda parameters, lr: Adam(parameters, lr=lr),
 }
-HINT = ('(static figure: the live dashboard needs JupyterLab with ipywidgets -- '
-        'pip install "demystify[viz]")')
+HINT = (
+    "(static figure: the live dashboard needs JupyterLab with ipywidgets -- "
+    'pip install "demystify[viz]")'
+)
 
 
 def parse_hidden(text) -> tuple[int, ...]:
@@ -59,8 +62,10 @@ def parse_hidden(text) -> tuple[int, ...]:
     else:
         parts = [part.strip() for part in str(text).replace(" ", ",").split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):
-            raise ValueError(f"hidden layer sizes must be whole numbers separated by commas, "
-                             f"like '8,8'; got {text!r}")
+            raise ValueError(
+                f"hidden layer sizes must be whole numbers separated by commas, "
+                f"like '8,8'; got {text!r}"
+            )
         sizes = tuple(int(part) for part in parts)
     if not all(isinstance(size, int) and 1 <= size <= 256 for size in sizes):
         raise ValueError(f"each hidden layer needs between 1 and 256 units, got {sizes}")
@@ -98,9 +103,18 @@ class Dashboard:
     >>> dash.step(10)        # or drive it from code: ten minibatches
     """
 
-    def __init__(self, dataset: str = "moons", hidden="8,8", activation: str = "tanh",
-                 optimizer: str = "adam", lr: float = 0.03, batch_size: int = 16, seed: int = 0,
-                 steps_per_frame: int = 5, resolution: int = 80):
+    def __init__(
+        self,
+        dataset: str = "moons",
+        hidden="8,8",
+        activation: str = "tanh",
+        optimizer: str = "adam",
+        lr: float = 0.03,
+        batch_size: int = 16,
+        seed: int = 0,
+        steps_per_frame: int = 5,
+        resolution: int = 80,
+    ):
         self.dataset = _choice("data set", dataset, DATASETS)
         self.hidden = parse_hidden(hidden)
         self.activation = _choice("activation", activation, ACTIVATIONS)
@@ -121,8 +135,15 @@ class Dashboard:
         sizes = (2, *self.hidden, classes)
         layers = []
         for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(Dense(n_in, n_out, init="he_normal" if self.activation in
-                                ("relu", "leaky_relu") else "glorot_normal"))
+            layers.append(
+                Dense(
+                    n_in,
+                    n_out,
+                    init="he_normal"
+                    if self.activation in ("relu", "leaky_relu")
+                    else "glorot_normal",
+                )
+            )
             if k < len(sizes) - 2:
                 layers.append(ACTIVATIONS[self.activation]())
         return Sequential(layers, seed=self.seed)
@@ -148,10 +169,18 @@ class Dashboard:
         """
         per_epoch = math.ceil(len(self.X) / self.batch_size)
         try:
-            fit(self.model, self.loss, self.optimizer, self.X, self.y,
-                epochs=math.ceil(steps / per_epoch), batch_size=self.batch_size,
-                callbacks=[self.recorder, StopAfter(steps)], verbose=0,
-                seed=[self.seed, self.recorder.step])
+            fit(
+                self.model,
+                self.loss,
+                self.optimizer,
+                self.X,
+                self.y,
+                epochs=math.ceil(steps / per_epoch),
+                batch_size=self.batch_size,
+                callbacks=[self.recorder, StopAfter(steps)],
+                verbose=0,
+                seed=[self.seed, self.recorder.step],
+            )
         except TrainingError as error:
             self.message = str(error)
             self.playing = False
@@ -206,12 +235,15 @@ class Dashboard:
         acc = accuracy(model.predict(self.X), self.y)
         loss = self.recorder.losses[k]
         loss_text = "–" if math.isnan(loss) else f"{loss:.3f}"
-        return (f"step {self.recorder.steps[k]} of {self.recorder.step} · batch loss {loss_text} "
-                f"· accuracy {acc:.0%}" + (f" · {self.message}" if self.message else ""))
+        return (
+            f"step {self.recorder.steps[k]} of {self.recorder.step} · batch loss {loss_text} "
+            f"· accuracy {acc:.0%}" + (f" · {self.message}" if self.message else "")
+        )
 
     def draw_boundary(self, ax) -> None:
-        plot_decision_boundary(self._shown_model(), self.X, self.y, ax=ax,
-                               resolution=self.resolution)
+        plot_decision_boundary(
+            self._shown_model(), self.X, self.y, ax=ax, resolution=self.resolution
+        )
         ax.set_title(f"{self.dataset}: what the network predicts", fontsize=9)
         ax.tick_params(labelsize=7)
 
@@ -221,8 +253,13 @@ class Dashboard:
         ax.plot(steps, losses, color="tab:blue", lw=0.8, alpha=0.6, label="batch loss")
         if len(losses) > 10:  # a running mean shows the trend under the batch-to-batch noise
             window = np.ones(10) / 10
-            ax.plot(steps[10:], np.convolve(losses[1:], window, mode="valid"), color="tab:blue",
-                    lw=1.8, label="mean of 10")
+            ax.plot(
+                steps[10:],
+                np.convolve(losses[1:], window, mode="valid"),
+                color="tab:blue",
+                lw=1.8,
+                label="mean of 10",
+            )
         ax.axvline(steps[self.position], color="k", lw=0.8, ls=":")
         ax.set_xlim(0, max(1, steps[-1]))
         ax.set_xlabel("step", fontsize=8)
@@ -254,7 +291,9 @@ class Dashboard:
         self.draw_boundary(boundary.add_subplot())
         loss = Figure(figsize=(4.6, 3.6), layout="constrained")
         self.draw_loss(loss.add_subplot())
-        weights = Figure(figsize=(max(6.0, 2.6 * (len(self.hidden) + 1)), 4.6), layout="constrained")
+        weights = Figure(
+            figsize=(max(6.0, 2.6 * (len(self.hidden) + 1)), 4.6), layout="constrained"
+        )
         self.draw_weights(weights)
         return {"boundary": boundary, "loss": loss, "weights": weights}
 
@@ -304,29 +343,60 @@ class Dashboard:
 
         ui = {}
         ui["dataset"] = w.Dropdown(options=list(DATASETS), value=self.dataset, description="data")
-        ui["hidden"] = w.Text(value=",".join(map(str, self.hidden)), description="hidden",
-                              continuous_update=False, placeholder="e.g. 8,8")
-        ui["activation"] = w.Dropdown(options=list(ACTIVATIONS), value=self.activation,
-                                      description="activation")
-        ui["optimizer"] = w.Dropdown(options=list(OPTIMIZERS), value=self.optimizer_name,
-                                     description="optimizer")
-        ui["lr"] = w.FloatLogSlider(value=self.lr, base=10, min=-4, max=0, step=0.25,
-                                    description="learning rate", readout_format=".4f",
-                                    style={"description_width": "initial"},
-                                    continuous_update=False)
+        ui["hidden"] = w.Text(
+            value=",".join(map(str, self.hidden)),
+            description="hidden",
+            continuous_update=False,
+            placeholder="e.g. 8,8",
+        )
+        ui["activation"] = w.Dropdown(
+            options=list(ACTIVATIONS), value=self.activation, description="activation"
+        )
+        ui["optimizer"] = w.Dropdown(
+            options=list(OPTIMIZERS), value=self.optimizer_name, description="optimizer"
+        )
+        ui["lr"] = w.FloatLogSlider(
+            value=self.lr,
+            base=10,
+            min=-4,
+            max=0,
+            step=0.25,
+            description="learning rate",
+            readout_format=".4f",
+            style={"description_width": "initial"},
+            continuous_update=False,
+        )
         ui["seed"] = w.BoundedIntText(value=self.seed, min=0, max=10**6, description="seed")
-        ui["step"] = w.Button(description="Step", icon="step-forward",
-                              tooltip="train on one minibatch")
+        ui["step"] = w.Button(
+            description="Step", icon="step-forward", tooltip="train on one minibatch"
+        )
         ui["play"] = w.Button(description="Play", icon="play", tooltip="keep training")
         ui["reset"] = w.Button(description="Reset", icon="undo", tooltip="back to the start")
-        ui["history"] = w.IntSlider(value=0, min=0, max=0, description="history",
-                                    continuous_update=True, layout=w.Layout(width="60%"))
+        ui["history"] = w.IntSlider(
+            value=0,
+            min=0,
+            max=0,
+            description="history",
+            continuous_update=True,
+            layout=w.Layout(width="60%"),
+        )
         ui["status"] = w.Label(value="")
         for name in ("boundary", "loss", "weights"):
             ui[name] = w.Output()
             ui[name].add_class(f"dm-{name}")
-        for name in ("dataset", "hidden", "activation", "optimizer", "lr", "seed", "step", "play",
-                     "reset", "history", "status"):
+        for name in (
+            "dataset",
+            "hidden",
+            "activation",
+            "optimizer",
+            "lr",
+            "seed",
+            "step",
+            "play",
+            "reset",
+            "history",
+            "status",
+        ):
             ui[name].add_class(f"dm-{name}")
         ui["step"].on_click(lambda _: self.step(1))
         ui["play"].on_click(self._toggle_play)
@@ -334,10 +404,14 @@ class Dashboard:
         ui["history"].observe(self._scrub, names="value")
         for name in ("dataset", "hidden", "activation", "optimizer", "lr", "seed"):
             ui[name].observe(self._choices_changed, names="value")
-        controls = w.VBox([w.HBox([ui["dataset"], ui["hidden"], ui["activation"]]),
-                           w.HBox([ui["optimizer"], ui["lr"], ui["seed"]]),
-                           w.HBox([ui["step"], ui["play"], ui["reset"], ui["history"]]),
-                           ui["status"]])
+        controls = w.VBox(
+            [
+                w.HBox([ui["dataset"], ui["hidden"], ui["activation"]]),
+                w.HBox([ui["optimizer"], ui["lr"], ui["seed"]]),
+                w.HBox([ui["step"], ui["play"], ui["reset"], ui["history"]]),
+                ui["status"],
+            ]
+        )
         ui["box"] = w.VBox([controls, w.HBox([ui["boundary"], ui["loss"]]), ui["weights"]])
         ui["box"].add_class("dm-dashboard")
         self.ui = ui
@@ -359,8 +433,13 @@ class Dashboard:
         for name, fig in self.figures().items():
             data = base64.b64encode(_png(fig)).decode("ascii")
             # replace the outputs directly: no capture context, so nothing leaks into a cell
-            self.ui[name].outputs = ({"output_type": "display_data", "metadata": {},
-                                      "data": {"image/png": data, "text/plain": f"<{name}>"}},)
+            self.ui[name].outputs = (
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": data, "text/plain": f"<{name}>"},
+                },
+            )
 
     def _scrub(self, change) -> None:
         if self._syncing:
@@ -393,12 +472,16 @@ class Dashboard:
     def _sync_play_button(self) -> None:
         if self.ui is not None:
             button = self.ui["play"]
-            button.description, button.icon = ("Pause", "pause") if self.playing else ("Play", "play")
+            button.description, button.icon = (
+                ("Pause", "pause") if self.playing else ("Play", "play")
+            )
 
     def __repr__(self) -> str:
-        return (f"Dashboard({self.dataset!r}, hidden={','.join(map(str, self.hidden))!r}, "
-                f"activation={self.activation!r}, optimizer={self.optimizer_name!r}, lr={self.lr:g}, "
-                f"seed={self.seed}, step={self.recorder.step})")
+        return (
+            f"Dashboard({self.dataset!r}, hidden={','.join(map(str, self.hidden))!r}, "
+            f"activation={self.activation!r}, optimizer={self.optimizer_name!r}, lr={self.lr:g}, "
+            f"seed={self.seed}, step={self.recorder.step})"
+        )
 
 
 def _ipython_kernel():

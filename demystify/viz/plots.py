@@ -10,6 +10,7 @@ Conventions shared by every picture here:
 * Each function draws on the axes you pass, or makes a new figure, and returns
   the matplotlib Figure. None calls ``plt.show()``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -36,8 +37,13 @@ def _new_axes(n: int, axes=None, ncols: int | None = None, panel=(3.2, 3.0)):
         return axes[0].figure, axes[:n]
     ncols = min(n, ncols or n) or 1
     nrows = -(-max(n, 1) // ncols)
-    fig, grid = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows),
-                             squeeze=False, layout="constrained")
+    fig, grid = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel[0] * ncols, panel[1] * nrows),
+        squeeze=False,
+        layout="constrained",
+    )
     grid = list(grid.ravel())
     for extra in grid[n:]:
         extra.set_visible(False)
@@ -54,7 +60,11 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
     if hasattr(model_or_weights, "named_parameters"):
         pairs = [(name, to_numpy(p.value)) for name, p in model_or_weights.named_parameters()]
     else:
-        arrays = [model_or_weights] if isinstance(model_or_weights, np.ndarray) else list(model_or_weights)
+        arrays = (
+            [model_or_weights]
+            if isinstance(model_or_weights, np.ndarray)
+            else list(model_or_weights)
+        )
         pairs = [(f"#{i}", to_numpy(a)) for i, a in enumerate(arrays)]
     if names is not None:
         names = list(names)
@@ -69,8 +79,10 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
         elif array.ndim == 1 and bias:
             chosen.append((name, array[None, :]))
     if not chosen:
-        raise ValueError("there is no weight matrix to draw (a model with Dense layers, or a "
-                         "list of 2-D arrays, is needed; pass bias=True to draw 1-D arrays)")
+        raise ValueError(
+            "there is no weight matrix to draw (a model with Dense layers, or a "
+            "list of 2-D arrays, is needed; pass bias=True to draw 1-D arrays)"
+        )
     return chosen
 
 
@@ -81,9 +93,17 @@ def symmetric_limit(arrays, vmax: float | None = None) -> float:
     return max(float(vmax), 1e-12)
 
 
-def heatmaps(pairs, axes, vmax: float | None = None, cmap: str = WEIGHT_CMAP,
-             label: str = "weight", annotate: bool = False, colorbar: bool = True, title_prefix="",
-             ticks: bool = True):
+def heatmaps(
+    pairs,
+    axes,
+    vmax: float | None = None,
+    cmap: str = WEIGHT_CMAP,
+    label: str = "weight",
+    annotate: bool = False,
+    colorbar: bool = True,
+    title_prefix="",
+    ticks: bool = True,
+):
     """Draw each ``(name, matrix)`` on its axes with ONE symmetric colour scale and one colorbar.
 
     ticks=False leaves out the axis numbers (much faster to draw: the dashboard uses it).
@@ -93,8 +113,11 @@ def heatmaps(pairs, axes, vmax: float | None = None, cmap: str = WEIGHT_CMAP,
     for ax, (name, array) in zip(axes, pairs):
         tall, wide = array.shape
         aspect = "equal" if max(tall, wide) <= 8 * min(tall, wide) else "auto"
-        images.append(ax.imshow(array, cmap=cmap, vmin=-vmax, vmax=vmax, aspect=aspect,
-                                interpolation="nearest"))
+        images.append(
+            ax.imshow(
+                array, cmap=cmap, vmin=-vmax, vmax=vmax, aspect=aspect, interpolation="nearest"
+            )
+        )
         ax.set_title(f"{title_prefix}{name}  {tall}×{wide}", fontsize=9)
         if ticks:
             ax.set_xlabel("to unit", fontsize=8)
@@ -107,10 +130,17 @@ def heatmaps(pairs, axes, vmax: float | None = None, cmap: str = WEIGHT_CMAP,
             ax.set_yticks([])
         if annotate and array.size <= 64:
             for (row, col), value in np.ndenumerate(array):
-                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if abs(value) > 0.6 * vmax else "black")
+                ax.text(
+                    col,
+                    row,
+                    f"{value:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if abs(value) > 0.6 * vmax else "black",
+                )
     if colorbar and images:
-        axes[0].figure.colorbar(images[-1], ax=list(axes[:len(images)]), shrink=0.85, label=label)
+        axes[0].figure.colorbar(images[-1], ax=list(axes[: len(images)]), shrink=0.85, label=label)
     return images
 
 
@@ -126,18 +156,27 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     missing = [m for m in metrics if m not in history and f"val_{m}" not in history]
     if missing:
-        raise ValueError(f"the history has no {', '.join(map(repr, missing))}; "
-                         f"it records {', '.join(map(repr, history)) or 'nothing'}")
+        raise ValueError(
+            f"the history has no {', '.join(map(repr, missing))}; "
+            f"it records {', '.join(map(repr, history)) or 'nothing'}"
+        )
     if ax is None:
         fig, axes = _new_axes(len(metrics), panel=(4.5, 3.2))
     else:
         fig, axes = ax.figure, [ax] * len(metrics)
-    for ax_, metric, colour in zip(axes, metrics, plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+    for ax_, metric, colour in zip(
+        axes, metrics, plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ):
         for key, style, who in ((metric, "-", "training"), (f"val_{metric}", "--", "validation")):
             if key in history and len(history[key]):
                 values = np.asarray(history[key], dtype=float)
-                ax_.plot(np.arange(1, len(values) + 1), values, style, color=colour,
-                         label=f"{who} {metric}")
+                ax_.plot(
+                    np.arange(1, len(values) + 1),
+                    values,
+                    style,
+                    color=colour,
+                    label=f"{who} {metric}",
+                )
         ax_.set_xlabel("epoch")
         ax_.set_ylabel(metric if ax is None else "value")
         ax_.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -146,8 +185,9 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     return fig
 
 
-def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding: float = 0.1,
-                           title: str | None = None):
+def plot_decision_boundary(
+    model, X, y, ax=None, resolution: int = 200, padding: float = 0.1, title: str | None = None
+):
     """What a 2-D classifier predicts everywhere: a filled map under the data points.
 
     One output (logit) or two classes: the probability of class 1, from red (0)
@@ -156,7 +196,9 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
     """
     X, y = np.asarray(to_numpy(X), dtype=float), np.asarray(to_numpy(y)).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary needs 2-D points, X of shape (n, 2); got {X.shape}")
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D points, X of shape (n, 2); got {X.shape}"
+        )
     if len(y) != len(X):
         raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(y)} labels")
     if ax is None:
@@ -166,7 +208,9 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
     xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
     ys = np.linspace(low[1] - margin[1], high[1] + margin[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
-    scores = np.asarray(model.predict(np.c_[grid_x.ravel(), grid_y.ravel()].astype(np.float32)), float)
+    scores = np.asarray(
+        model.predict(np.c_[grid_x.ravel(), grid_y.ravel()].astype(np.float32)), float
+    )
     scores = scores.reshape(len(scores), -1)
     classes = int(max(scores.shape[1], 2))
     if scores.shape[1] <= 2:
@@ -176,15 +220,22 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
             shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
             probability = shifted[:, 1] / shifted.sum(axis=1)
         probability = probability.reshape(grid_x.shape)
-        ax.contourf(grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap=WEIGHT_CMAP,
-                    alpha=0.75)
+        ax.contourf(
+            grid_x, grid_y, probability, levels=np.linspace(0, 1, 11), cmap=WEIGHT_CMAP, alpha=0.75
+        )
         ax.contour(grid_x, grid_y, probability, levels=[0.5], colors="k", linewidths=1)
         colours = colormaps[WEIGHT_CMAP](np.where(y > 0, 0.95, 0.05))
     else:
         predicted = np.argmax(scores, axis=1).reshape(grid_x.shape)
         palette = colormaps["tab10"]
-        ax.contourf(grid_x, grid_y, predicted, levels=np.arange(classes + 1) - 0.5,
-                    colors=[palette(c % 10) for c in range(classes)], alpha=0.35)
+        ax.contourf(
+            grid_x,
+            grid_y,
+            predicted,
+            levels=np.arange(classes + 1) - 0.5,
+            colors=[palette(c % 10) for c in range(classes)],
+            alpha=0.35,
+        )
         colours = palette(y.astype(int) % 10)
     ax.scatter(X[:, 0], X[:, 1], c=colours, s=14, edgecolors="k", linewidths=0.4)
     ax.set_xlim(xs[0], xs[-1])
@@ -196,8 +247,15 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
     return ax.figure
 
 
-def plot_weights(model_or_weights, axes=None, names=None, bias: bool = False,
-                 vmax: float | None = None, annotate: bool = False, ncols: int | None = None):
+def plot_weights(
+    model_or_weights,
+    axes=None,
+    names=None,
+    bias: bool = False,
+    vmax: float | None = None,
+    annotate: bool = False,
+    ncols: int | None = None,
+):
     """Every weight matrix as a heatmap, all on one colour scale symmetric around 0.
 
     model_or_weights: a model, a layer, or a list of arrays (``model.get_weights()``).
@@ -210,8 +268,15 @@ def plot_weights(model_or_weights, axes=None, names=None, bias: bool = False,
     return fig
 
 
-def plot_weight_changes(before, after, axes=None, names=None, bias: bool = False,
-                        vmax: float | None = None, annotate: bool = False):
+def plot_weight_changes(
+    before,
+    after,
+    axes=None,
+    names=None,
+    bias: bool = False,
+    vmax: float | None = None,
+    annotate: bool = False,
+):
     """``after - before`` for every weight matrix: where (and which way) the weights moved.
 
     before, after: two weight lists (``model.get_weights()`` at two moments) or models.
@@ -224,8 +289,14 @@ def plot_weight_changes(before, after, axes=None, names=None, bias: bool = False
             raise ValueError(f"{name}: before has shape {a.shape} but after has shape {b.shape}")
     pairs = [(name, b - a) for (name, a), (_, b) in zip(first, second)]
     fig, axes = _new_axes(len(pairs), axes)
-    heatmaps(pairs, axes, vmax=vmax, label="change (after − before)", annotate=annotate,
-             title_prefix="Δ ")
+    heatmaps(
+        pairs,
+        axes,
+        vmax=vmax,
+        label="change (after − before)",
+        annotate=annotate,
+        title_prefix="Δ ",
+    )
     return fig
 
 

@@ -11,6 +11,7 @@ side::
 The recorder counts steps itself, so several `fit` calls in a row (as the
 dashboard makes) give one continuous recording.
 """
+
 from __future__ import annotations
 
 import math
@@ -81,33 +82,49 @@ def record(model, every: int = 1) -> WeightRecorder:
     return WeightRecorder(model, every)
 
 
-def plot_recording(recorder: WeightRecorder, parameter: int | str = 0, snapshots: int = 5,
-                   axes=None, loss: bool = True):
+def plot_recording(
+    recorder: WeightRecorder,
+    parameter: int | str = 0,
+    snapshots: int = 5,
+    axes=None,
+    loss: bool = True,
+):
     """One weight matrix at `snapshots` moments (first to last), on one colour scale,
     then (with ``loss=True``) the loss per step with those moments marked.
 
     parameter: which weight matrix, by position among the matrices or by name (``"2.weights"``).
     """
     if not recorder.steps:
-        raise ValueError("the recorder is empty: pass it to dm.fit(..., callbacks=[recorder]) first")
+        raise ValueError(
+            "the recorder is empty: pass it to dm.fit(..., callbacks=[recorder]) first"
+        )
     matrices = [name for name, _ in named_arrays(recorder.weights[0], recorder.names)]
     if isinstance(parameter, str):
         if parameter not in matrices:
-            raise ValueError(f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}")
+            raise ValueError(
+                f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}"
+            )
         name = parameter
     else:
         if not 0 <= parameter < len(matrices):
-            raise ValueError(f"parameter {parameter} is out of range: there are {len(matrices)} "
-                             f"weight matrices ({', '.join(matrices)})")
+            raise ValueError(
+                f"parameter {parameter} is out of range: there are {len(matrices)} "
+                f"weight matrices ({', '.join(matrices)})"
+            )
         name = matrices[parameter]
     position = recorder.names.index(name)
-    picks = sorted(set(np.linspace(0, len(recorder) - 1, min(snapshots, len(recorder))).round().astype(int)))
-    pairs = [(f"step {recorder.steps[k]}", np.asarray(recorder.weights[k][position], float))
-             for k in picks]
+    picks = sorted(
+        set(np.linspace(0, len(recorder) - 1, min(snapshots, len(recorder))).round().astype(int))
+    )
+    pairs = [
+        (f"step {recorder.steps[k]}", np.asarray(recorder.weights[k][position], float))
+        for k in picks
+    ]
     tall, wide = pairs[0][1].shape  # panels as high as the matrix needs, not more
-    fig, axes = _new_axes(len(pairs) + int(loss), axes,
-                          panel=(2.8, min(3.0, max(1.2, 2.4 * tall / wide)) + 0.9))
-    heatmaps(pairs, axes[:len(pairs)], label=f"{name}")
+    fig, axes = _new_axes(
+        len(pairs) + int(loss), axes, panel=(2.8, min(3.0, max(1.2, 2.4 * tall / wide)) + 0.9)
+    )
+    heatmaps(pairs, axes[: len(pairs)], label=f"{name}")
     fig.suptitle(f"{name} as training goes on (one colour scale)", fontsize=10)
     if loss:
         ax = axes[-1]
