@@ -200,7 +200,7 @@ class _Run:
             self.best_score = float(score)
         vector_to_parameters(self.model, vector)
         logs = {"fitness": float(score), "evaluations": self.evaluations}
-        if isinstance(self.fitness, DataFitness):
+        if hasattr(self.fitness, "logs"):  # a data fitness also reports its loss and accuracy
             logs.update(self.fitness.logs(self.model.outputs(self.fitness.X)))
         self.history.append(logs)
         self.progress.set_postfix(fitness=f"{score:.4f}", refresh=False)

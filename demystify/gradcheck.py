@@ -13,7 +13,7 @@ means a bug, not rounding.
 
 import numpy as np
 
-from . import backend
+from . import backend, checks
 
 
 def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
@@ -24,9 +24,10 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     ``|analytic - numeric|`` divided by the largest entry of either gradient.
     The model is computed in float64 during the check and restored afterwards.
     """
+    checks.number("eps", eps, "(0, inf)", owner="gradcheck")
     params = dict(model.named_parameters())
     originals = {name: p.value for name, p in params.items()}
-    host = {"input": np.array(backend.to_numpy(x), dtype=np.float64)}  # arrays we will nudge
+    host = {"input": checks.real_array(x, "gradcheck: x").astype(np.float64)}  # to be nudged
     host.update(
         {name: np.array(backend.to_numpy(p.value), dtype=np.float64) for name, p in params.items()}
     )
@@ -49,6 +50,7 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     return {name: _relative_error(analytic[name], numeric[name]) for name in analytic}
 
 
+# shown in notebooks/04_backpropagation.ipynb
 def _central_differences(loss_fn, array: np.ndarray, eps: float) -> np.ndarray:
     """Nudge each entry of `array` (in place, then restore) and difference `loss_fn()`."""
     grad = np.zeros_like(array)

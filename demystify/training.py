@@ -114,7 +114,7 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
     Returns X in the model's dtype and y, both as NumPy arrays.
     """
     X = checks.real_array(X, f"{name}: X", model.dtype, ndim=2)
-    y = checks.real_array(y, f"{name}: y")
+    y = checks.real_array(y, f"{name}: y", model.dtype)
     if len(X) == 0:
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):

@@ -18,16 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import number, real_array
+from ..init import as_generator
+
 DATA_DIR = Path(__file__).parent / "data"
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _check_n(n: int, minimum: int = 1) -> None:
-    if not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"n must be a whole number of at least {minimum}, got {n!r}")
+def _settings(owner: str, n: int, minimum: int = 1, **spreads) -> int:
+    """Check a generator's settings: `n` rows (at least `minimum`), each spread >= 0."""
+    for name, value in spreads.items():
+        number(name, value, "[0, inf)", owner=owner)
+    return number("n", n, f"[{minimum}, inf)", whole=True, owner=owner)
 
 
 def _finish(X, y, rng):
@@ -36,9 +37,9 @@ def _finish(X, y, rng):
 
 
 def xor(n: int = 200, noise: float = 0.1, seed=0):
-    """Four clusters at the corners of a square; label 1 where exactly one coordinate is positive."""
-    _check_n(n, 4)
-    rng = _rng(seed)
+    """Four clusters at the corners of a square; label 1 where exactly one coordinate is > 0."""
+    n = _settings("xor", n, 4, noise=noise)
+    rng = as_generator(seed)
     corners = rng.integers(0, 2, size=(n, 2))
     corners[:4] = [[0, 0], [0, 1], [1, 0], [1, 1]]  # every corner present, even for n=4
     X = (corners * 2.0 - 1.0) + rng.normal(0, noise, size=(n, 2))
@@ -47,8 +48,8 @@ def xor(n: int = 200, noise: float = 0.1, seed=0):
 
 def moons(n: int = 200, noise: float = 0.1, seed=0):
     """Two interleaving half circles."""
-    _check_n(n, 2)
-    rng = _rng(seed)
+    n = _settings("moons", n, 2, noise=noise)
+    rng = as_generator(seed)
     n_top = n // 2
     angles_top, angles_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n - n_top)
     top = np.c_[np.cos(angles_top), np.sin(angles_top)]
@@ -59,9 +60,10 @@ def moons(n: int = 200, noise: float = 0.1, seed=0):
 
 
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
-    """A small circle (label 1) inside a large one (label 0)."""
-    _check_n(n, 2)
-    rng = _rng(seed)
+    """A small circle (label 1) inside a large one (label 0), `factor` times its radius."""
+    n = _settings("circles", n, 2, noise=noise)
+    number("factor", factor, "(0, 1)", owner="circles")
+    rng = as_generator(seed)
     n_outer = n // 2
     angles = rng.uniform(0, 2 * np.pi, size=n)
     radius = np.r_[np.ones(n_outer), np.full(n - n_outer, factor)]
@@ -72,13 +74,12 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed=0):
 
 def spirals(n: int = 600, classes: int = 3, noise: float = 0.2, seed=0):
     """`classes` arms spiralling out from the centre (the classic CS231n toy problem)."""
-    _check_n(n, classes)
-    rng = _rng(seed)
+    classes = number("classes", classes, "[1, inf)", whole=True, owner="spirals")
+    n = _settings("spirals", n, classes, noise=noise)
+    rng = as_generator(seed)
     counts = [len(range(c, n, classes)) for c in range(classes)]
     y = np.repeat(np.arange(classes), counts)
-    radius = np.concatenate(
-        [np.linspace(0.0, 1.0, count) for count in counts]
-    )  # 0..1 along each arm
+    radius = np.concatenate([np.linspace(0.0, 1.0, count) for count in counts])  # 0..1 on an arm
     theta = y * (2 * np.pi / classes) + radius * 4.0 + rng.normal(0, noise, size=n) * radius
     X = np.c_[radius * np.sin(theta), radius * np.cos(theta)]
     return _finish(X, y.astype(np.int64), rng)
@@ -86,8 +87,10 @@ def spirals(n: int = 600, classes: int = 3, noise: float = 0.2, seed=0):
 
 def blobs(n: int = 300, centers: int = 3, spread: float = 0.6, features: int = 2, seed=0):
     """Gaussian clusters around random centres, one class per cluster."""
-    _check_n(n, centers)
-    rng = _rng(seed)
+    centers = number("centers", centers, "[1, inf)", whole=True, owner="blobs")
+    features = number("features", features, "[1, inf)", whole=True, owner="blobs")
+    n = _settings("blobs", n, centers, spread=spread)
+    rng = as_generator(seed)
     middles = rng.uniform(-4, 4, size=(centers, features))
     y = np.arange(n) % centers
     X = middles[y] + rng.normal(0, spread, size=(n, features))
@@ -96,8 +99,9 @@ def blobs(n: int = 300, centers: int = 3, spread: float = 0.6, features: int = 2
 
 def linear(n: int = 200, features: int = 1, noise: float = 0.1, seed=0):
     """Regression: ``y = X @ w + b + noise`` with random w and b; y has shape (n, 1)."""
-    _check_n(n)
-    rng = _rng(seed)
+    features = number("features", features, "[1, inf)", whole=True, owner="linear")
+    n = _settings("linear", n, 1, noise=noise)
+    rng = as_generator(seed)
     X = rng.uniform(-1, 1, size=(n, features))
     weights, bias = rng.normal(0, 1, size=(features, 1)), rng.normal()
     y = X @ weights + bias + rng.normal(0, noise, size=(n, 1))
@@ -164,18 +168,32 @@ def mnist(
     except ImportError:
         raise ImportError('mnist() downloads with pooch: pip install "demystify[data]"') from None
     files = files or MNIST_FILES
-    cache_dir = cache_dir or pooch.os_cache("demystify")
-    paths = {
-        name: pooch.retrieve(
-            base_url + name, known_hash=checksum, fname=name, path=cache_dir, progressbar=False
-        )
-        for name, checksum in files.items()
-    }
-    arrays = [read_idx(paths[name]) for name in files]
-    X_train, y_train, X_test, y_test = arrays
-    scale = lambda images: (
-        (images.reshape(len(images), -1) if flatten else images).astype(np.float32) / 255.0
-    )
+    cache_dir = Path(cache_dir or pooch.os_cache("demystify"))
+    existed = cache_dir.exists()
+    paths = {}
+    for name, checksum in files.items():
+        try:
+            paths[name] = pooch.retrieve(
+                base_url + name, known_hash=checksum, fname=name, path=cache_dir, progressbar=False
+            )
+        except ValueError:  # pooch's words for a checksum that does not match
+            raise ValueError(
+                f"mnist(): {name} from {base_url} does not match its checksum"
+            ) from None
+        except OSError as error:  # no network, a proxy, a refused connection: one plain line
+            if not existed and cache_dir.is_dir() and not any(cache_dir.iterdir()):
+                cache_dir.rmdir()  # leave no empty cache folder behind
+            reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
+            raise OSError(
+                f"mnist(): downloading {name} from {base_url} failed ({reason}). To work "
+                f"offline, put the files {', '.join(files)} into {cache_dir}; or use "
+                f"dm.datasets.digits(), 1,797 digits shipped with demystify."
+            ) from None
+    X_train, y_train, X_test, y_test = (read_idx(paths[name]) for name in files)
+
+    def scale(images: np.ndarray) -> np.ndarray:
+        return (images.reshape(len(images), -1) if flatten else images).astype(np.float32) / 255.0
+
     return scale(X_train), y_train.astype(np.int64), scale(X_test), y_test.astype(np.int64)
 
 
@@ -183,10 +201,9 @@ def train_test_split(X, y, test_size: float = 0.25, seed=0):
     """Shuffle with `seed`, then split: ``X_train, X_test, y_train, y_test``."""
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}")
-    order = _rng(seed).permutation(len(X))
+        raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}")
+    number("test_size", test_size, "(0, 1)", owner="train_test_split")
+    order = as_generator(seed).permutation(len(X))
     n_test = max(1, int(round(len(X) * test_size)))
     if n_test >= len(X):
         raise ValueError(f"test_size={test_size} of {len(X)} rows leaves none to train on")
@@ -201,18 +218,25 @@ def standardize(X_train, *others, eps: float = 1e-8):
     transformed with the same mean and standard deviation (never their own:
     that would leak test information into training).
     """
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std = np.where(
-        std > eps, std, 1.0
-    )  # a constant feature: only shift it (dividing by ~0 explodes)
+    X_train = real_array(X_train, "standardize: X_train", ndim=2)
+    others = [real_array(X, "standardize: X", ndim=2) for X in others]
+    if any(X.shape[1] != X_train.shape[1] for X in others):
+        raise ValueError("standardize: every array needs the training set's number of columns")
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std = np.where(std > eps, std, 1.0)  # a constant feature: only shift it (÷ ~0 explodes)
     results = tuple(((X - mean) / std).astype(np.float32) for X in (X_train, *others))
     return results if others else results[0]
 
 
 def one_hot(y, n_classes: int | None = None) -> np.ndarray:
     """Class numbers to one-hot rows: 2 -> [0, 0, 1, 0, ...] (float32)."""
-    y = np.asarray(y).astype(np.int64)
-    n_classes = n_classes or int(y.max()) + 1
+    y = real_array(y, "one_hot: y")
+    if y.ndim != 1 or not np.all(y == np.round(y)):
+        raise ValueError("one_hot: y must be a 1-D array of whole class numbers")
+    y = y.astype(np.int64)
+    n_classes = n_classes or int(y.max(initial=0)) + 1
+    number("n_classes", n_classes, "[1, inf)", whole=True, owner="one_hot")
     if y.min(initial=0) < 0 or y.max(initial=0) >= n_classes:
         raise ValueError(f"labels must lie in 0..{n_classes - 1}, found {y.min()} to {y.max()}")
     return (y[:, None] == np.arange(n_classes)[None, :]).astype(np.float32)
