@@ -5,12 +5,15 @@ BIN    := $(VENV)/bin
 
 .PHONY: lab test lint setup slides slides-pdf workshop benchmark gpu-check clean
 
-$(BIN)/activate: pyproject.toml
+$(BIN)/activate: pyproject.toml mk/jupyterlab-overrides.json
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# PyTorch's CPU build (optional peer for the benchmark and a backend test)
 	$(BIN)/python -m pip install -q "torch==2.13.0" || echo "torch not installed: its tests will skip"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# JupyterLab without the "get notified about news?" pop-up over a learner's first notebook
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp mk/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(BIN)/activate
 
 setup: $(BIN)/activate

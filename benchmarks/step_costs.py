@@ -16,13 +16,12 @@ import argparse
 import timeit
 
 import numpy as np
+from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
 
 import demystify as dm
 from demystify import backend
 from demystify.metrics import accuracy
 from demystify.training import check_data
-
-from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
 
 
 def best_microseconds(function, number: int) -> float:
@@ -110,13 +109,13 @@ def main(argv=None) -> None:
         f"one step at batch {args.batch}, microseconds (best of 7 x {n}); "
         f"'per epoch' = x {steps} steps of a 60,000-row epoch, in ms"
     )
-    print(
-        f"| {'piece':<30} | {'demystify':>9} | {'hand loop':>9} | {'difference':>10} | {'per epoch':>9} |"
-    )
+    header = ("piece", "demystify", "hand loop", "difference", "per epoch")
+    print("| {:<30} | {:>9} | {:>9} | {:>10} | {:>9} |".format(*header))
     print("|---|---|---|---|---|")
     for name, mine, hand in rows:
+        per_epoch = (mine - hand) * steps / 1e3
         print(
-            f"| {name:<30} | {mine:9.1f} | {hand:9.1f} | {mine - hand:+10.1f} | {(mine - hand) * steps / 1e3:+9.2f} |"
+            f"| {name:<30} | {mine:9.1f} | {hand:9.1f} | {mine - hand:+10.1f} | {per_epoch:+9.2f} |"
         )
 
     X = rng.random((60_000, SIZES[0]), dtype=np.float32)

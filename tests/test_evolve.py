@@ -218,7 +218,7 @@ def test_step_network_cannot_be_trained_by_backprop_but_can_be_evolved(moons):
 
 
 def test_any_python_function_is_a_fitness():
-    """A gradient-free objective: steer a point on a line to a target in ten nudges (a tiny game)."""
+    """A gradient-free objective: steer a point on a line to a target in ten nudges (a game)."""
     controller = dm.Sequential(
         [dm.Dense(2, 1, init="zeros")], seed=0
     )  # (position, target) -> nudge

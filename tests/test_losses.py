@@ -1,4 +1,5 @@
-"""Losses: each value against its formula written out here, each gradient against central differences.
+"""Losses: each value against its formula written out here, each gradient against central
+differences.
 
 The loss alone is checked by putting it behind an empty `Sequential` (the
 identity), so gradcheck's "input" gradient is exactly ``dL/d(pred)``; it is

@@ -96,7 +96,7 @@ def test_each_notebook_imports_demystify_and_is_saved_with_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_no_notebook_keeps_a_copy_of_a_package_class(path):
-    """Notebooks build pieces inline under their own names; a class named like the package's would drift."""
+    """Notebooks build pieces inline under their own names: a copied package class would drift."""
     import demystify as dm
 
     public = {name for name in dir(dm) if isinstance(getattr(dm, name), type)}
@@ -107,3 +107,92 @@ def test_no_notebook_keeps_a_copy_of_a_package_class(path):
         for match in re.findall(r"^class (\w+)", cell.source, flags=re.M)
     }
     assert not defined & public, f"{path.name} redefines package classes {defined & public}"
+
+
+# --- the exercises ask for something new --------------------------------------------------------
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+# at least this many exercises per notebook: two in 01-06, one in 00 and 07-10
+MINIMUM_EXERCISES = {f"{n:02d}": (2 if 1 <= n <= 6 else 1) for n in range(11)}
+
+
+def normalised(line: str) -> str:
+    return " ".join(line.split())
+
+
+def solution_lines(source: str) -> list[str]:
+    """The lines between the solution markers of a cell."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN:
+            inside = True
+        elif line.strip() == END:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def exercises(path: Path) -> list[tuple[int, str]]:
+    """(cell index, source) of every exercise cell: one with a solution block."""
+    return [
+        (index, cell.source)
+        for index, cell in enumerate(read(path).cells)
+        if cell.cell_type == "code" and BEGIN in cell.source
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_each_notebook_has_its_exercises(path):
+    found = exercises(path)
+    assert len(found) >= MINIMUM_EXERCISES.get(number(path), 0), (
+        f"{path.name} has {len(found)} exercises; it needs {MINIMUM_EXERCISES[number(path)]}"
+    )
+    cells = read(path).cells
+    for index, _ in found:
+        before = [cell.source for cell in cells[max(0, index - 3) : index]]
+        labels = re.findall(r"Exercise (\d+)\.(\d+)", "\n".join(before))
+        assert labels and labels[-1][0] == str(int(number(path))), (
+            f"{path.name}, cell {index}: an exercise is introduced by a heading "
+            f"'Exercise {int(number(path))}.k' in the cells just before it"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_no_exercise_answer_is_shown_earlier_in_its_notebook(path):
+    """An exercise asks for something the notebook has not shown worked: no line of its
+    solution (longer than 20 characters, whitespace aside) appears in an earlier code cell."""
+    cells = read(path).cells
+    for index, source in exercises(path):
+        earlier = {
+            normalised(line)
+            for cell in cells[:index]
+            if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+        }
+        shown = [
+            line.strip()
+            for line in solution_lines(source)
+            if len(normalised(line)) > 20 and normalised(line) in earlier
+        ]
+        assert not shown, f"{path.name}, cell {index}: the answer is shown earlier: {shown}"
+
+
+def test_one_stored_output_shows_what_a_failing_check_looks_like():
+    failing = [
+        path.name
+        for path in NOTEBOOKS
+        for cell in read(path).cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error" and output.get("ename") == "ExerciseFailed"
+    ]
+    assert failing, "no notebook shows a failing check, so a learner cannot recognise one"
+
+
+def test_every_public_name_is_used_or_taught_somewhere():
+    import demystify as dm
+
+    text = "\n".join(cell.source for path in NOTEBOOKS for cell in read(path).cells)
+    unused = [name for name in dm.__all__ if not re.search(rf"\b{re.escape(name)}\b", text)]
+    assert not unused, f"no notebook uses or teaches {unused}"

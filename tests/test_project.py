@@ -71,7 +71,7 @@ def pyproject_requirements() -> dict[str, str]:
 
 
 def read_environment(text: str) -> tuple[list[str], list[str]]:
-    """The conda and pip entries under ``dependencies:`` (just the YAML shape environment.yml uses)."""
+    """The conda and pip entries under ``dependencies:`` (the YAML shape environment.yml uses)."""
     conda, pip, section, pip_indent = [], [], None, None
     for line in text.splitlines():
         content = line.split(" #", 1)[0].rstrip()

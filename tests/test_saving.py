@@ -1,4 +1,4 @@
-"""Saving and loading: exact round trips, atomic writes, and files that are refused with a reason."""
+"""Saving and loading: exact round trips, atomic writes, and files refused with a reason."""
 
 import json
 import os

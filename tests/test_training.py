@@ -58,7 +58,7 @@ def test_the_readme_spirals_example():
 
 
 def digits_model(seed: int):
-    """64 pixels -> 256 ReLU units (half dropped while training) -> 10 scores; AdamW, cosine decay."""
+    """64 pixels -> 256 ReLU units (half dropped in training) -> 10 scores; AdamW, cosine decay."""
     model = dm.Sequential(
         [dm.Dense(64, 256), dm.ReLU(), dm.Dropout(0.5), dm.Dense(256, 10)], seed=seed
     )

@@ -1,0 +1,56 @@
+"""Checkers for the exercises of notebook 01 that are newer than those in `check`.
+
+Each is written with the harness (`demystify.exercises.harness`): `checker`
+turns ``name(run, *functions)`` into the public ``check.name(function)``.
+"""
+
+from .harness import cases, checker, dense_layer, describe
+
+__all__: list[str] = ["dense_forward_columns"]
+
+
+@checker
+def dense_forward_columns(run, dense_forward_columns):
+    """Check ``dense_forward_columns(x_columns, weights, bias) -> (n_out, batch)``: the same
+    layer with the examples in the columns; the library's `Dense` (on ``x_columns.T``) is the
+    reference."""
+    # (n_in, n_out, batch): square weights first, then as many examples as units (a bias added
+    # along the wrong axis still runs there), then nothing square
+    shapes = ((3, 3, 4), (4, 2, 2), (5, 3, 6))
+    for number, (rng, (n_in, n_out, batch)) in enumerate(zip(cases(), shapes), start=1):
+        args = {
+            "x_columns": rng.normal(size=(n_in, batch)),
+            "weights": rng.normal(size=(n_in, n_out)),
+            "bias": rng.normal(size=n_out),
+        }
+        run.case = f"{number}, with {describe(args)}"
+        x, weights, bias = args.values()
+        expected = dense_layer(weights, bias).forward(x.T).T  # the rows layout, turned round
+        received = run.call(dense_forward_columns, "dense_forward_columns", args)
+        run.compare(
+            "the output",
+            expected,
+            received,
+            mistakes=[
+                (
+                    "the bias is added along the wrong axis: with examples in columns it is a "
+                    "column too, bias[:, None] of shape (n_out, 1), so that bias[j] goes to row j "
+                    "(a plain (n_out,) array is broadcast along each row instead)",
+                    lambda: weights.T @ x + bias,
+                ),
+                (
+                    "that is the rows layout, (batch, n_out): here the examples stay in the "
+                    "columns, so the output is (n_out, batch), weights.T @ x_columns",
+                    lambda: x.T @ weights + bias,
+                ),
+                (
+                    "weights has shape (n_in, n_out); with examples in columns the product is "
+                    "weights.T @ x_columns, (n_out, n_in) @ (n_in, batch)",
+                    lambda: weights @ x + bias[:, None],
+                ),
+                (
+                    "the bias is missing: add it after the matrix product, as a column bias[:, None]",
+                    lambda: weights.T @ x,
+                ),
+            ],
+        )

@@ -1,0 +1,7 @@
+"""Checkers for the exercises of notebook 10 that are newer than those in `check`.
+
+Each is written with the harness (`demystify.exercises.harness`): `checker`
+turns ``name(run, *functions)`` into the public ``check.name(function)``.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,180 @@
+"""The exercise harness: how a checker runs your function, compares, and explains a mistake.
+
+Each notebook's checkers (in `check` and the ``checks_NN`` modules) are written
+with these pieces: `checker` turns ``check(run, *functions)`` into the public
+``check.name(function)``; a `Run` calls your function on copies of the inputs,
+compares every output with the library's own answer (`Run.compare`), and fails
+with plain words and, when the wrong answer is exactly what a well-known mistake
+gives, a hint naming it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import backend, layers
+
+RTOL, ATOL = 1e-5, 1e-7  # loose enough for float32 work, tight enough to catch any real mistake
+
+
+class ExerciseFailed(AssertionError):
+    """Your function gave a wrong answer; the message says which output, where, and a likely cause."""
+
+
+class NotImplementedYet(ExerciseFailed):
+    """The exercise still holds its stub, ``raise NotImplementedError``."""
+
+
+def checker(check):
+    """Turn ``check(run, *functions) -> None`` into a public checker.
+
+    It forces the NumPy backend, prints the success line, and re-raises a
+    failure from here with no traceback below, so the notebook shows the
+    message and not the checker's insides.
+    """
+    name = check.__name__
+
+    @functools.wraps(check)
+    def public(*functions) -> None:
+        try:
+            with backend.use("numpy"):
+                run = Run(name)
+                for function in functions:
+                    if not callable(function):
+                        run.fail(
+                            f"check.{name} wants your function itself, as in check.{name}({name}); "
+                            f"it got {function!r}, a {type(function).__name__}"
+                        )
+                check(run, *functions)
+        except ExerciseFailed as failure:
+            raise type(failure)(*failure.args) from None
+        print(f"✅ {name} passed {run.passed} checks.")
+
+    return public
+
+
+def describe(arguments: dict) -> str:
+    """``x of shape (4, 3), lr 0.1, model a Sequential`` for a failure message."""
+
+    def one(key, value):
+        if isinstance(value, np.ndarray):
+            return f"{key} of shape {value.shape}"
+        if isinstance(value, (int, float, np.number)):
+            return f"{key} {value:.4g}"
+        return f"{key} a {type(value).__name__}"
+
+    return ", ".join(one(key, value) for key, value in arguments.items())
+
+
+def same(received: np.ndarray, wrong) -> bool:
+    """Does the received array equal what a mistake would give (nan where the mistake has nan)?"""
+    try:
+        with np.errstate(all="ignore"):
+            wrong = np.asarray(wrong() if callable(wrong) else wrong, dtype=float)
+    except Exception:  # a mistake that cannot even run on this case (say a shape mismatch)
+        return False
+    return wrong.shape == received.shape and bool(
+        np.allclose(received, wrong, RTOL, ATOL, equal_nan=True)
+    )
+
+
+class Run:
+    """One checker's run: calls the learner's function, compares outputs, counts passes."""
+
+    def __init__(self, name: str):
+        self.name, self.passed, self.case = name, 0, ""
+
+    def fail(self, message: str, hint: str | None = None):
+        where = f" (check case {self.case})" if self.case else ""
+        text = f"{self.name}{where}: {message}"
+        raise ExerciseFailed(text + (f"\n  hint: {hint}" if hint else ""))
+
+    def call(self, function, name: str, arguments: dict, copy: bool = True):
+        """Call the learner's `function` on copies of `arguments` (so ours stay intact)."""
+        try:
+            with np.errstate(all="ignore"):
+                return function(
+                    *[
+                        np.copy(value) if copy and isinstance(value, np.ndarray) else value
+                        for value in arguments.values()
+                    ]
+                )
+        except NotImplementedError:
+            raise NotImplementedYet(
+                f"not implemented yet — your turn: write the body of `{name}` (in place of the line "
+                f"`raise NotImplementedError(...)`), then run this cell again."
+            ) from None
+        except Exception as error:  # their own bug: keep their traceback, add where it happened
+            if hasattr(error, "add_note"):
+                error.add_note(f"(raised inside your `{name}`, called with {describe(arguments)})")
+            raise
+
+    def outputs(self, received, names: tuple[str, ...]) -> tuple:
+        """Check that a function meant to return several things returned that many."""
+        listing = ", ".join(names)
+        if received is None:
+            self.fail(
+                f"it returned None; it should return ({listing}).",
+                "did you forget the `return` line?",
+            )
+        if not isinstance(received, (tuple, list)) or len(received) != len(names):
+            kind = (
+                f"{len(received)} things"
+                if isinstance(received, (tuple, list))
+                else f"one {type(received).__name__}"
+            )
+            self.fail(
+                f"it should return {len(names)} things, ({listing}), but it returned {kind}.",
+                f"end with `return {listing}`",
+            )
+        return tuple(received)
+
+    def compare(self, what: str, expected, received, mistakes=(), scalar: bool = False) -> None:
+        """Compare one output; `mistakes` are pairs ``(hint, what that mistake returns)``."""
+        expected = np.asarray(expected, dtype=float)
+        if received is None:
+            self.fail(f"{what} is None.", "did you forget the `return` line?")
+        try:
+            got = np.asarray(received, dtype=float)
+        except (TypeError, ValueError):
+            self.fail(
+                f"{what} should be numbers (a NumPy array{' or a float' if scalar else ''}), "
+                f"but it is a {type(received).__name__}: {received!r:.80}"
+            )
+        if scalar and got.size == 1:
+            got = got.reshape(())  # one number, whether float, 0-d array or shape (1,)
+        if got.shape == expected.shape:
+            wrong = ~np.isclose(got, expected, RTOL, ATOL)
+            if not wrong.any():
+                self.passed += 1
+                return
+            index = tuple(int(i) for i in np.argwhere(wrong)[0])
+            at = f" at index {index}" if index else ""
+            detail = (
+                f"expected shape {expected.shape}, received shape {got.shape} (the shape is right)\n"
+                f"  first difference{at}: expected {expected[index]:.6g}, received {got[index]:.6g}"
+            )
+        else:
+            detail = f"expected shape {expected.shape}, received shape {got.shape}"
+        hint = next((hint for hint, wrong_output in mistakes if same(got, wrong_output)), None)
+        if hint is None and got.shape == expected.shape and not np.all(np.isfinite(got)):
+            hint = (
+                "your output holds nan or inf where the right answer is an ordinary number: "
+                "something overflowed or divided by zero"
+            )
+        self.fail(f"{what} is wrong.\n  {detail}", hint)
+
+
+def cases(seeds=(0, 1, 2)):
+    """Seeded generators, one per check case."""
+    return [np.random.default_rng(1000 + seed) for seed in seeds]
+
+
+def dense_layer(weights, bias) -> layers.Dense:
+    """The library's dense layer holding the given weights and bias (float64)."""
+    layer = layers.Dense(*weights.shape, dtype="float64")
+    layer.weights.value[...] = weights
+    layer.bias.value[...] = bias
+    return layer
