@@ -15,6 +15,7 @@ from .backend import Array
 from .layers import Layer
 
 
+# shown in notebooks/02_activations.ipynb
 def sigmoid(x: Array) -> Array:
     """``1 / (1 + exp(-x))``, computed without overflow for any x."""
     xp = backend.namespace()
@@ -22,6 +23,7 @@ def sigmoid(x: Array) -> Array:
     return xp.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+# shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
 def softmax_with_log(x: Array) -> tuple[Array, Array]:
     """Each row of scores as probabilities ``exp(x_i) / sum_j exp(x_j)``, and their logarithms.
 
@@ -150,7 +152,5 @@ class Step(Activation):
         return backend.namespace().astype(x > 0, x.dtype)
 
     def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
-        raise RuntimeError(
-            "Step has no useful gradient (its derivative is 0 wherever it exists), so "
-            "backpropagation cannot train it; use dm.evolve instead"
-        )
+        # its derivative is 0 wherever it exists: say so rather than pass back zeros
+        raise RuntimeError("Step has no useful gradient, so backpropagation cannot train it")

@@ -28,9 +28,8 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     params = dict(model.named_parameters())
     originals = {name: p.value for name, p in params.items()}
     host = {"input": checks.real_array(x, "gradcheck: x").astype(np.float64)}  # to be nudged
-    host.update(
-        {name: np.array(backend.to_numpy(p.value), dtype=np.float64) for name, p in params.items()}
-    )
+    for name, p in params.items():
+        host[name] = np.array(backend.to_numpy(p.value), dtype=np.float64)
 
     def loss_now() -> float:  # the loss with the current host arrays, computed in float64
         for name, p in params.items():

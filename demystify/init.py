@@ -28,15 +28,14 @@ def as_generator(seed) -> np.random.Generator:
     try:
         return np.random.default_rng(seed)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"seed must be a whole number >= 0 (or a list of them), got {seed!r}"
-        ) from None
+        raise ValueError(f"seed must be a whole number >= 0 (or a list), got {seed!r}") from None
 
 
 def zeros(shape: Shape, rng: np.random.Generator | None = None) -> np.ndarray:
     return np.zeros(shape)
 
 
+# shown in notebooks/05_optimizers.ipynb
 def glorot_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / sum(shape)), size=shape)  # sum(shape) = n_in + n_out
 
@@ -46,6 +45,7 @@ def glorot_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.uniform(-limit, limit, size=shape)
 
 
+# shown in notebooks/05_optimizers.ipynb
 def he_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / shape[0]), size=shape)
 
@@ -56,7 +56,7 @@ def he_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
 
 
 INITIALIZERS = {
-    f.__name__: f for f in (zeros, glorot_normal, glorot_uniform, he_normal, he_uniform)
+    f.__name__: f for f in [zeros, glorot_normal, glorot_uniform, he_normal, he_uniform]
 }
 
 

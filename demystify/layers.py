@@ -169,9 +169,8 @@ class Dense(Layer):
 
     @classmethod
     def parameter_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
-        n_in, n_out = (
-            checks.number(k, config.get(k), "[1, inf)", True, "Dense") for k in "n_in n_out".split()
-        )
+        n_in = checks.number("n_in", config.get("n_in"), "[1, inf)", True, "Dense")
+        n_out = checks.number("n_out", config.get("n_out"), "[1, inf)", True, "Dense")
         return {"weights": (n_in, n_out), "bias": (n_out,)}
 
 

@@ -150,10 +150,8 @@ class SoftmaxCrossEntropy(Loss):
         if labels.ndim != 1 or (labels.dtype.kind == "f" and np.any(labels != np.round(labels))):
             raise ValueError(f"{where} must be whole numbers (class indices) in a 1-D array")
         if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
-            raise ValueError(
-                f"{where} must lie in 0..{n_outputs - 1} for a network with {n_outputs} "
-                f"outputs; found labels from {labels.min()} to {labels.max()}"
-            )
+            found = f"found labels from {labels.min()} to {labels.max()}"
+            raise ValueError(f"{where} must lie in 0..{n_outputs - 1} (the outputs); {found}")
 
     # shown in notebooks/03_losses.ipynb
     def forward(self, pred: Array, target) -> float:

@@ -89,11 +89,13 @@ def load(path) -> Sequential:
     if not path.is_file():
         raise ValueError(f"refusing to load {path}: it is not a regular file")
     try:
-        with zipfile.ZipFile(path) as archive:  # not np.load: it would unpickle a non-zip file
+        if not zipfile.is_zipfile(path):
+            raise ValueError("it is truncated or not an .npz archive")
+        with np.load(path, allow_pickle=False) as archive:  # pickles off: data, never code
             architecture = _read_architecture(archive)
             shapes = _check_sizes(archive, architecture, path.stat().st_size)
             model = _build(architecture)
-            arrays = [_read_array(archive, name, shapes[name]) for name in shapes]
+            arrays = [_checked(archive[name], name, shape) for name, shape in shapes.items()]
     except (OSError, EOFError, zipfile.BadZipFile):
         raise ValueError(f"{path} is not a readable demystify model: not an intact .npz") from None
     except (ValueError, TypeError) as error:
@@ -104,14 +106,14 @@ def load(path) -> Sequential:
     return model.eval()
 
 
-def _read_architecture(archive: zipfile.ZipFile) -> dict:
+def _read_architecture(archive) -> dict:
     """The architecture: short, readable JSON in our format, with known layer types."""
-    if "architecture.npy" not in archive.namelist():
+    if "architecture" not in archive.files:
         raise ValueError("it has no architecture entry, so it was not written by dm.save")
-    if archive.getinfo("architecture.npy").file_size > MAX_ARCHITECTURE_BYTES:
+    if archive.zip.getinfo("architecture.npy").file_size > MAX_ARCHITECTURE_BYTES:
         raise ValueError("its architecture entry is far too long")
     try:
-        architecture = json.loads(_read_array(archive, "architecture").tobytes().decode())
+        architecture = json.loads(archive["architecture"].tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError("its architecture is not readable JSON") from None
     if not isinstance(architecture, dict) or architecture.get("format") != FORMAT:
@@ -135,14 +137,14 @@ def _config(spec: dict) -> dict:
     return {key: value for key, value in spec.items() if key != "type"}
 
 
-def _check_sizes(archive: zipfile.ZipFile, architecture: dict, file_size: int) -> dict:
+def _check_sizes(archive, architecture: dict, file_size: int) -> dict:
     """The declared arrays (name -> shape), once sure the archive holds exactly those, sized so."""
     shapes = {}
     for index, spec in enumerate(architecture["layers"]):
         if "same_as" not in spec:  # a shared layer's arrays are its first appearance's
             for name, shape in LAYER_TYPES[spec["type"]].parameter_shapes(_config(spec)).items():
                 shapes[f"{index}.{name}"] = tuple(shape)
-    found = sorted(name[:-4] for name in archive.namelist() if name != "architecture.npy")
+    found = sorted(name for name in archive.files if name != "architecture")
     if found != sorted(shapes):
         raise ValueError(f"its arrays {found} are not the ones its layers declare {sorted(shapes)}")
     itemsize = np.dtype(architecture["dtype"]).itemsize
@@ -150,7 +152,7 @@ def _check_sizes(archive: zipfile.ZipFile, architecture: dict, file_size: int) -
     if sum(sizes.values()) > file_size:  # e.g. a compressed member that expands into gigabytes
         raise ValueError(f"its layers declare {sum(sizes.values()):,} bytes, more than the file")
     for name, size in sizes.items():
-        if not size <= archive.getinfo(f"{name}.npy").file_size <= size + 4096:  # 4096: a header
+        if not size <= archive.zip.getinfo(f"{name}.npy").file_size <= size + 4096:  # + a header
             raise ValueError(f"its array {name} is not the size of shape {shapes[name]}")
     return shapes
 
@@ -165,11 +167,10 @@ def _build(architecture: dict) -> Sequential:
     return Sequential(layers, dtype=architecture["dtype"])
 
 
-def _read_array(archive: zipfile.ZipFile, name: str, shape: tuple | None = None) -> np.ndarray:
-    with archive.open(f"{name}.npy") as file:
-        array = np.lib.format.read_array(file, allow_pickle=False)
-    if shape is not None and (array.dtype.kind != "f" or array.shape != shape):
+def _checked(array: np.ndarray, name: str, shape: tuple) -> np.ndarray:
+    """An array read from the file, if it is what the architecture declares, and finite."""
+    if array.dtype.kind != "f" or array.shape != shape:
         raise ValueError(f"its array {name} is {array.dtype} of shape {array.shape}, not {shape}")
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    if not np.all(np.isfinite(array)):
         raise ValueError(f"its array {name} contains NaN or infinite values")
     return array

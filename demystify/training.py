@@ -86,12 +86,10 @@ class EarlyStopping(Callback):
         self.best_weights = None
         self.waited = 0
 
+    # shown in notebooks/06_the_training_loop.ipynb
     def on_epoch_end(self, epoch: int, logs: dict) -> bool:
         if self.monitor not in logs:
-            recorded = ", ".join(logs)
-            raise ValueError(
-                f"EarlyStopping watches {self.monitor!r}, not in {recorded}: validation?"
-            )
+            raise ValueError(f"EarlyStopping watches {self.monitor!r}: give fit validation data")
         score = logs[self.monitor]
         if "acc" in self.monitor:  # higher is better: turn it around
             score = -score
@@ -199,9 +197,7 @@ def fit(
                 logs.update({f"val_{key}": value for key, value in results.items()})
             history.append(logs)
             progress.update(1)
-            progress.set_postfix(
-                {key: f"{value:.4f}" for key, value in logs.items()}, refresh=False
-            )
+            progress.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
             for callback in callbacks:  # every callback hears of the epoch, even after a stop
                 stop = bool(callback.on_epoch_end(epoch, logs)) or stop
             if stop:
