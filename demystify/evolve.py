@@ -1,7 +1,7 @@
 """Training without backpropagation: evolve the weights instead of differentiating them.
 
 A network is a function of one long vector of numbers ``theta`` (every weight
-and bias, flattened: `Sequential.parameters_to_vector`). Backpropagation asks
+and bias, flattened: `parameters_to_vector`, below). Backpropagation asks
 the loss *which way is downhill* through the chain rule. Evolution only asks
 *how good is this vector?* -- a *fitness* ``F(theta)``, any function of the
 model that returns a number, higher is better -- and tries many vectors:
@@ -269,6 +269,7 @@ def genetic(
     return model, run.history
 
 
+# shown in notebooks/10_training_without_backprop.ipynb
 def evolution_strategy(
     model,
     fitness,

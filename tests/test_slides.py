@@ -1,12 +1,27 @@
-"""The talk deck builds from the repository and works offline in a real browser.
+"""The talk deck builds from the repository, fits its slides, and prints as a handout.
 
-Builds `slides/` with the project's own build script, opens the deck from disk
-in headless Chromium with every request that is not a local file blocked, and
-checks that reveal.js started, every slide is there, images loaded, maths
-rendered and every content slide has speaker notes. Screenshots of the title
-and two content slides go to `test-artifacts/slides/`.
+Builds `slides/` once with the project's own build script (`--pdf` when Chromium
+is there), then:
+
+* checks what the build put in: figures drawn by the library, code that is the
+  package's source without docstrings, the line count as measured, a time mark
+  and speaker notes on every slide, a pointer to every notebook;
+* opens the deck from ``file://`` in Debian's Chromium at 1280×720 with every
+  other request aborted, steps through every slide and fragment with
+  ``Reveal.next()``, and asserts that every element and every line of text lies
+  inside the slide's box, that no code block, table or formula scrolls, that
+  every image loaded and KaTeX rendered; a screenshot of every slide goes to
+  ``test-artifacts/slides/``;
+* counts the handout's pages (one per slide and fragment stage) and renders a
+  few of them to PNG (poppler's ``pdftoppm``) to check they are neither blank
+  nor cut.
+
+The browser parts skip, with the reason, without Chromium, Playwright or poppler.
 """
 
+import importlib.util
+import inspect
+import json
 import re
 import shutil
 import subprocess
@@ -16,65 +31,205 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "slides"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def load_build():
+    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["slides_build"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def has_browser() -> bool:
+    return CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
 
 
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory):
+def build():
     pytest.importorskip("matplotlib", reason="the slides' figures need the viz extra")
+    pytest.importorskip("mistune", reason="the slides' markdown needs mistune (jupyterlab has it)")
+    return load_build()
+
+
+@pytest.fixture(scope="module")
+def deck(build, tmp_path_factory):
     if shutil.which("npm") is None and not (ROOT / "slides" / "node_modules").exists():
         pytest.skip("npm is needed once to install reveal.js for the slides")
     out = tmp_path_factory.mktemp("deck")
+    command = [sys.executable, str(ROOT / "slides" / "build.py"), "--out", str(out)]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "slides" / "build.py"), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        command + (["--pdf"] if has_browser() else []), capture_output=True, text=True, timeout=400
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return out / "index.html"
 
 
-def expected_slide_count() -> int:
-    talk = (ROOT / "slides" / "talk.md").read_text()
-    return len([part for part in re.split(r"^---$", talk, flags=re.M) if part.strip()])
+def sections_of(html: str) -> list[str]:
+    return re.findall(r"<section\b.*?</section>", html, flags=re.S)
+
+
+def stages(html: str) -> int:
+    """Slides plus fragment steps (fragments that share a data-fragment-index are one step)."""
+    total = 0
+    for section in sections_of(html):
+        tags = re.findall(r'<[^>]*class="[^"]*\bfragment\b[^>]*>', section)
+        shared = {re.search(r'data-fragment-index="(\d+)"', t) for t in tags} - {None}
+        total += (
+            1
+            + len({m.group(1) for m in shared})
+            + sum("data-fragment-index" not in t for t in tags)
+        )
+    return total
+
+
+# --- what the build put in ------------------------------------------------------------------
+
+
+def test_the_talk_fills_90_minutes_in_sections(build):
+    slides = build.parse((ROOT / "slides" / "talk.md").read_text(encoding="utf-8"))
+    assert 35 <= len(slides) <= 50, f"{len(slides)} slides for a 90-minute talk"
+    minutes = [slide.minute for slide in slides]
+    assert minutes[0] == 0 and minutes[-1] < 90 and minutes == sorted(set(minutes))
+    assert {30, 60, 80} <= set(minutes), "the 30-, 60- and 80-minute checkpoints are marked"
+    sections = build.sections(slides)
+    assert len(sections) >= 12 and sum(count for *_, count in sections) == len(slides)
+    pointed = {slide.notebook for slide in slides if slide.notebook}
+    notebooks = {f"notebooks/{path.name}" for path in (ROOT / "notebooks").glob("*.ipynb")}
+    assert pointed == notebooks, f"no slide points at {sorted(notebooks - pointed)}"
+    assert all(len(slide.notes) > 80 for slide in slides), "every slide has real speaker notes"
+
+
+def test_the_build_refuses_a_slide_without_notes_or_time_mark(build):
+    good = "<!-- section: A -->\n## One\n\nNote:\n⏱ 0\nWords."
+    marks = "\n---\n## Two\n\nNote:\n⏱ {}\nWords."
+    with pytest.raises(SystemExit, match="time mark"):
+        build.parse(good + "\n---\n## Two\n\nNote:\nno mark here")
+    with pytest.raises(SystemExit, match="no speaker notes"):
+        build.parse(good + "\n---\n## Two")
+    with pytest.raises(SystemExit, match="grow"):
+        build.parse(good + marks.format(30) + marks.format(30))
+    with pytest.raises(SystemExit, match="checkpoint"):
+        build.parse(good + marks.format(30) + marks.format(60))
+    with pytest.raises(SystemExit, match="does not exist"):
+        build.parse("<!-- section: A -->\n<!-- notebook: 99 -->\n## One\n\nNote:\n⏱ 0\nW")
+    slides = build.parse(good + marks.format(30) + marks.format(60) + marks.format(80))
+    assert [slide.minute for slide in slides] == [0, 30, 60, 80]
+
+
+def test_code_on_slides_is_the_source_without_docstrings(build):
+    import demystify as dm
+
+    code = build.source_of("demystify.layers:Dense.backward")
+    real = inspect.getsource(dm.Dense.backward)
+    assert code.splitlines()[0] == real.strip().splitlines()[0]
+    assert code.splitlines()[-1].strip() == real.strip().splitlines()[-1].strip()
+    assert '"""' not in code and "dL/dweights" not in code  # the docstring is gone
+    relu = build.source_of("demystify.activations:ReLU")
+    assert "# shown in notebooks/" not in relu and '"""' not in relu
+    assert "class ReLU" in relu and "def derivative" in relu
+    with pytest.raises(SystemExit, match="at most 15"):
+        build.source_of("demystify.training:fit")
+    with pytest.raises(SystemExit, match="no such source"):
+        build.source_of("demystify.layers:Dense.no_such_method")
 
 
 def test_build_makes_figures_from_the_library_and_real_source(deck):
     html = deck.read_text()
     figures = sorted((deck.parent / "figures").glob("*.png"))
-    assert {f.stem for f in figures} >= {"network", "weights", "history", "boundary", "changes"}
+    assert {"network", "weights", "history", "boundary", "changes", "stepper-0"} <= {
+        f.stem for f in figures
+    }
     assert all(f.stat().st_size > 5000 for f in figures)  # real plots, not empty images
-    # code on the slides is the package's source, read at build time
-    import inspect
-    import demystify as dm
-
-    first_line = inspect.getsource(dm.Dense.backward).strip().splitlines()[0]
-    assert first_line.replace("->", "-&gt;") in html
+    assert "xp.matmul(x.T, grad_out)" in html  # Dense.backward, read from the package
+    assert "dL/dweights" not in html and "# shown in notebooks/" not in html
     assert "https://" not in html and "http://" not in html  # nothing points outside
+    outline = json.loads((deck.parent / "outline.json").read_text())
+    assert outline["slides"] == len(sections_of(html))
 
 
-def test_deck_works_offline_in_chromium(deck):
-    if not Path(CHROMIUM).exists():
+def test_the_line_count_is_measured_not_claimed(deck):
+    sys.path.insert(0, str(ROOT / "tests"))
+    import loc_counter
+
+    counts = loc_counter.count_package(ROOT / "demystify")
+    core = loc_counter.core(counts)
+    html = deck.read_text()
+    assert f"{core:,}" in html
+    if core > loc_counter.BUDGET:
+        assert "under 1000" not in html and "under 1,000" not in html
+        assert f"{core - loc_counter.BUDGET} lines over" in html
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+LAYOUT_PROBLEMS = """() => {
+  const box = document.querySelector('.reveal .slides').getBoundingClientRect();
+  const slide = Reveal.getCurrentSlide();
+  const where = el => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined
+      ? '.' + String(el.className).trim().split(/\\s+/).slice(0, 2).join('.') : '')
+      + ' "' + (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 40) + '"';
+  const outside = r => r.left < box.left - 1 || r.right > box.right + 1
+      || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+  const shown = el => { const s = getComputedStyle(el);  // KaTeX's MathML copy is for readers
+      return s.display !== 'none' && s.visibility !== 'hidden' && !el.closest('aside.notes')
+          && !el.closest('.katex-mathml') && !el.ownerSVGElement; };  // an svg counts as a whole
+  const problems = [];
+  for (const el of [slide, ...slide.querySelectorAll('*')]) {
+    if (!shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (outside(r)) problems.push(`${where(el)} runs outside the slide: `
+        + `[${r.left | 0}, ${r.top | 0}, ${r.right | 0}, ${r.bottom | 0}] in `
+        + `[${box.left | 0}, ${box.top | 0}, ${box.right | 0}, ${box.bottom | 0}]`);
+    const s = getComputedStyle(el);
+    const clips = s.overflowX !== 'visible' || s.overflowY !== 'visible';
+    const scrolls = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+    if (clips && s.display !== 'inline' && scrolls)
+      problems.push(`${where(el)} scrolls: ${el.scrollWidth}×${el.scrollHeight} `
+          + `in ${el.clientWidth}×${el.clientHeight}`);
+  }
+  const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim() || !shown(node.parentElement)) continue;
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects())
+      if (r.width > 0 && outside(r)) problems.push(`text "${node.textContent.trim().slice(0, 40)}"`
+          + ` runs outside the slide at [${r.left | 0}, ${r.top | 0}, `
+          + `${r.right | 0}, ${r.bottom | 0}]`);
+  }
+  return problems;
+}"""
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+
+
+def test_every_slide_and_fragment_fits_in_chromium(deck):
+    if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    blocked = []
+    for old in ARTIFACTS.glob("slide-*.png"):
+        old.unlink()
+    html = deck.read_text()
+    blocked, problems, visited = [], [], []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = launch(playwright)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 760})
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
 
             def only_local_files(route):
                 if route.request.url.startswith("file://"):
@@ -89,21 +244,80 @@ def test_deck_works_offline_in_chromium(deck):
             page.wait_for_function(
                 "() => document.querySelectorAll('.katex').length > 0", timeout=30000
             )
-            page.screenshot(path=str(ARTIFACTS / "title.png"))
-
-            assert page.evaluate("Reveal.getTotalSlides()") == expected_slide_count()
-            images = page.evaluate("""() => [...document.images].map(
-                img => ({src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0}))""")
-            assert images and all(image["ok"] for image in images), images
-            assert page.evaluate("document.querySelectorAll('.katex').length") >= 6
-            assert page.evaluate("document.querySelectorAll('.katex-error').length") == 0
-            notes = page.evaluate("""() => [...document.querySelectorAll('.slides > section')].map(
-                s => (s.querySelector('aside.notes') || {textContent: ''}).textContent.trim().length)""")
-            assert len(notes) == expected_slide_count() and all(n > 40 for n in notes), notes
-            for number in (3, 6):
-                page.evaluate(f"Reveal.slide({number})")
-                page.wait_for_timeout(400)
-                page.screenshot(path=str(ARTIFACTS / f"slide-{number}.png"))
+            page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+            page.evaluate("Reveal.configure({transition: 'none', backgroundTransition: 'none'})")
+            page.evaluate("Reveal.slide(0, 0, -1)")
+            total = page.evaluate("Reveal.getTotalSlides()")
+            assert total == len(sections_of(html))
+            for _ in range(stages(html) + 5):
+                state = page.evaluate(
+                    "() => [Reveal.getIndices().h, Reveal.getIndices().f ?? -1,"
+                    " Reveal.availableFragments().next, Reveal.isLastSlide()]"
+                )
+                visited.append(tuple(state[:2]))
+                page.wait_for_timeout(30)
+                for problem in page.evaluate(LAYOUT_PROBLEMS):
+                    problems.append(f"slide {state[0] + 1} (fragment {state[1]}): {problem}")
+                if not state[2]:  # the slide as it looks when all its fragments are shown
+                    page.screenshot(path=str(ARTIFACTS / f"slide-{state[0] + 1:02d}.png"))
+                    if state[3]:
+                        break
+                page.evaluate("Reveal.next()")
+            images = page.evaluate(
+                """() => [...document.images].map(img => ({
+                    src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0}))"""
+            )
+            katex = page.evaluate("document.querySelectorAll('.katex').length")
+            errors = page.evaluate("document.querySelectorAll('.katex-error').length")
+            notes = page.evaluate("""() => Reveal.getSlides().map(
+                s => (s.querySelector('aside.notes') || {textContent: ''}).textContent)""")
         finally:
             browser.close()
     assert blocked == [], f"the deck tried to reach the network: {blocked}"
+    assert len(set(visited)) == stages(html), "every slide and fragment stage was visited"
+    assert len({h for h, _ in visited}) == total
+    assert images and all(image["ok"] for image in images), [i for i in images if not i["ok"]]
+    assert katex >= 20 and errors == 0, f"{katex} formulas, {errors} KaTeX errors"
+    assert all(re.search(r"◷ \d\d:\d\d · \d+ min", text) for text in notes), "time marks"
+    assert all(len(text) > 100 for text in notes), "every slide has speaker notes"
+    assert problems == [], "\n".join(problems)
+    assert len(list(ARTIFACTS.glob("slide-*.png"))) == total
+
+
+def test_the_handout_prints_every_slide_and_fragment_stage(deck):
+    pdf = deck.with_name("talk.pdf")
+    if not has_browser():
+        pytest.skip("the PDF handout needs Debian's chromium and playwright")
+    for tool in ("pdfinfo", "pdftoppm"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} (poppler-utils) is not installed: apt-get install poppler-utils")
+    from PIL import Image, ImageStat
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info.stdout, flags=re.M).group(1))
+    html = deck.read_text()
+    assert pages == stages(html), f"{pages} pages for {stages(html)} slides and fragment stages"
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
+    assert abs(width / height - 16 / 9) < 0.02, f"page {width} × {height} is not 16:9"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("pdf-page-*.png"):
+        old.unlink()
+    for number in sorted({1, 2, pages // 3, pages // 2, pages}):
+        prefix = ARTIFACTS / f"pdf-page-{number:03d}"
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "48", "-f", str(number), "-l", str(number), "-singlefile"]
+            + [str(pdf), str(prefix)],
+            check=True,
+        )
+        image = Image.open(f"{prefix}.png").convert("L")
+        assert ImageStat.Stat(image).stddev[0] > 15, f"page {number} is blank"
+        w, h = image.size
+        for name, strip in {
+            "top": (0, 0, w, 3),
+            "left": (0, 0, 3, h),
+            "right": (w - 3, 0, w, h),
+            "bottom": (w // 5, h - 3, w - w // 5, h),  # the corners hold the clock and number
+        }.items():
+            assert ImageStat.Stat(image.crop(strip)).extrema[0][0] > 200, (
+                f"page {number}: something is cut at the {name} edge"
+            )

@@ -4,7 +4,8 @@ A small fixture notebook, built here with nbformat, covers the details (indentat
 outputs kept or cleared, bad markers, the command line). The real ``notebooks/``
 are then copied for students and run: every exercise cell must stop with the
 checker's "not implemented yet — your turn" (not a NumPy traceback), and the same
-cell with its solution pasted back must print the checker's success line.
+cell with its solution pasted back must print the checker's success line. The capstone
+of notebook 06, run on the stubs, must stop at its first cell naming every exercise to revisit.
 """
 
 import re
@@ -270,8 +271,10 @@ EXPECTED_EXERCISES = {
     "02": {"relu"},
     "03": {"softmax_cross_entropy"},
     "04": {"dense_backward"},
-    "05": {"sgd_momentum_step"},
-    "06": {"training_loop"},
+    "05": {"sgd_momentum_step", "adam_step"},
+    "06": {"training_loop", "fit_with_early_stopping"},
+    "08": {"logsumexp"},
+    "10": {"es_gradient"},
 }
 
 
@@ -338,3 +341,53 @@ def test_student_copies_hold_no_solutions(student_copies):
 def test_each_exercise_says_your_turn_then_passes_when_solved(path, student_copies):
     student = nbformat.read(student_copies / path.name, as_version=4)
     assert run_and_check(student, nbformat.read(path, as_version=4), student_copies)
+
+
+# --- the capstone ---------------------------------------------------------------------------
+
+CAPSTONE = "06_the_training_loop.ipynb"
+CAPSTONE_HEADING = "## Your own network, from your own parts"
+
+
+def test_the_capstone_runs_on_the_stubs_with_the_revisit_exercise_message(student_copies):
+    """In a workshop copy the capstone's first cell gathers the student's own parts (all still
+    stubs here), reports each one, and stops with one error naming every exercise to revisit."""
+    from demystify.exercises.parts import PIECES
+
+    notebook = nbformat.read(student_copies / CAPSTONE, as_version=4)
+    headings = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "markdown" and cell.source.startswith(CAPSTONE_HEADING)
+    ]
+    assert len(headings) == 1, f"{CAPSTONE} needs one section {CAPSTONE_HEADING!r}"
+    first = next(
+        cell for cell in notebook.cells[headings[0] :] if cell.cell_type == "code"
+    )  # the capstone's first code cell: gather, report, require
+    assert "learners_parts(" in first.source, first.source
+    assert first.source.index("parts.report()") < first.source.index("parts.require()")
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    setup_end = next(
+        i for i, cell in enumerate(code) if "from demystify.exercises import check" in cell.source
+    )
+    cells = [new_code_cell(cell.source) for cell in code[: setup_end + 1]]
+    run = new_notebook(cells=[*cells, new_code_cell(first.source)], metadata=notebook.metadata)
+    nbclient.NotebookClient(
+        run,
+        kernel_name="python3",
+        allow_errors=True,
+        timeout=120,
+        resources={"metadata": {"path": str(student_copies)}},
+    ).execute()
+    outputs = run.cells[-1].outputs
+    printed = "".join(
+        output.get("text", "") for output in outputs if output.output_type == "stream"
+    )
+    errors = [output for output in outputs if output.output_type == "error"]
+    assert len(errors) == 1 and errors[0].ename == "ExerciseFailed", outputs
+    assert "not ready yet" in errors[0].evalue
+    for piece, (stem, label, _, _) in PIECES.items():
+        revisit = f"revisit exercise {label} in {stem}.ipynb"
+        assert f"❌ {piece}: {revisit}: it is still the stub" in printed, printed
+        assert f"{piece}: {revisit}" in errors[0].evalue, errors[0].evalue
+    assert "✅" not in printed

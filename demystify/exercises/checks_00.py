@@ -38,8 +38,8 @@ def count_parameters(run, count_parameters):
                     weights + sum(n_in for n_in, _ in pairs),
                 ),
                 (
-                    "the input units have no bias: they are the data, not a layer's output; "
-                    "count a bias for every unit after the first layer of sizes only",
+                    "the input units have no bias (they are the data, not a layer's output): "
+                    "only the units of layer_sizes[1:] have one",
                     weights + sum(sizes),
                 ),
                 (

@@ -14,9 +14,9 @@ def dense_forward_columns(run, dense_forward_columns):
     """Check ``dense_forward_columns(x_columns, weights, bias) -> (n_out, batch)``: the same
     layer with the examples in the columns; the library's `Dense` (on ``x_columns.T``) is the
     reference."""
-    # (n_in, n_out, batch): square weights first, then as many examples as units (a bias added
-    # along the wrong axis still runs there), then nothing square
-    shapes = ((3, 3, 4), (4, 2, 2), (5, 3, 6))
+    # (n_in, n_out, batch): first square weights and as many examples as units, where transposed
+    # weights and a bias added along the wrong axis still run (and can be named), then no squares
+    shapes = ((3, 3, 3), (4, 2, 5), (5, 3, 6))
     for number, (rng, (n_in, n_out, batch)) in enumerate(zip(cases(), shapes), start=1):
         args = {
             "x_columns": rng.normal(size=(n_in, batch)),
@@ -31,26 +31,31 @@ def dense_forward_columns(run, dense_forward_columns):
             "the output",
             expected,
             received,
-            mistakes=[
-                (
-                    "the bias is added along the wrong axis: with examples in columns it is a "
-                    "column too, bias[:, None] of shape (n_out, 1), so that bias[j] goes to row j "
-                    "(a plain (n_out,) array is broadcast along each row instead)",
-                    lambda: weights.T @ x + bias,
-                ),
-                (
-                    "that is the rows layout, (batch, n_out): here the examples stay in the "
-                    "columns, so the output is (n_out, batch), weights.T @ x_columns",
-                    lambda: x.T @ weights + bias,
-                ),
-                (
-                    "weights has shape (n_in, n_out); with examples in columns the product is "
-                    "weights.T @ x_columns, (n_out, n_in) @ (n_in, batch)",
-                    lambda: weights @ x + bias[:, None],
-                ),
-                (
-                    "the bias is missing: add it after the matrix product, as a column bias[:, None]",
-                    lambda: weights.T @ x,
-                ),
-            ],
+            mistakes=_mistakes(x, weights, bias),
         )
+
+
+def _mistakes(x, weights, bias):
+    """(hint, what that mistake returns) pairs; lambdas, as some mistakes cannot run on a case."""
+    return [
+        (
+            "the bias is added along the wrong axis: with examples in columns it is a "
+            "column too, bias[:, None] of shape (n_out, 1), so that bias[j] goes to row j "
+            "(a plain (n_out,) array is broadcast along each row instead)",
+            lambda: weights.T @ x + bias,
+        ),
+        (
+            "that is the rows layout, (batch, n_out): here the examples stay in the "
+            "columns, so the output is (n_out, batch), weights.T @ x_columns",
+            lambda: x.T @ weights + bias,
+        ),
+        (
+            "weights has shape (n_in, n_out); with examples in columns the product is "
+            "weights.T @ x_columns, (n_out, n_in) @ (n_in, batch)",
+            lambda: weights @ x + bias[:, None],
+        ),
+        (
+            "the bias is missing: add it after the matrix product, as a column bias[:, None]",
+            lambda: weights.T @ x,
+        ),
+    ]

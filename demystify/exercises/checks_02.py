@@ -4,4 +4,174 @@ Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
 """
 
-__all__: list[str] = []
+import numpy as np
+
+from .. import activations, layers, losses, model
+from ..gradcheck import gradcheck
+from .harness import cases, checker, describe
+
+__all__: list[str] = ["leaky_relu", "softplus"]
+
+
+def _away_from_zero(x):
+    """Inputs kept away from the kink at 0, where a slope may be either side's."""
+    return np.where(np.abs(x) < 0.05, 0.5, x)
+
+
+@checker
+def leaky_relu(run, leaky_relu, leaky_relu_derivative):
+    """Check ``leaky_relu(x, slope)`` and ``leaky_relu_derivative(x, slope)`` against
+    ``dm.LeakyReLU(slope)``, element by element."""
+    settings = (((7,), 0.01), ((3, 4), 0.1), ((2, 5), 0.3))
+    for number, (rng, (shape, slope)) in enumerate(zip(cases(), settings), start=1):
+        x = _away_from_zero(3 * rng.normal(size=shape))
+        args = {"x": x, "slope": slope}
+        run.case = f"{number}, with {describe(args)}"
+        layer = activations.LeakyReLU(slope=slope)
+        expected = layer.forward(x)
+        expected_slope = layer.backward(np.ones_like(x))  # dL/dy = 1 leaves exactly f'(x)
+        received = run.call(leaky_relu, "leaky_relu", args)
+        run.compare(
+            "leaky_relu(x, slope)",
+            expected,
+            received,
+            mistakes=[
+                (
+                    "the small slope belongs to the negative side: x where x > 0, slope * x "
+                    "elsewhere",
+                    np.where(x > 0, slope * x, x),
+                ),
+                (
+                    "that is the plain ReLU: a leaky ReLU keeps slope * x for negative x "
+                    "instead of 0",
+                    np.maximum(x, 0),
+                ),
+                (
+                    "that looks like the derivative; leaky_relu returns the function's value",
+                    expected_slope,
+                ),
+            ],
+        )
+        received = run.call(leaky_relu_derivative, "leaky_relu_derivative", args)
+        run.compare(
+            "leaky_relu_derivative(x, slope)",
+            expected_slope,
+            received,
+            mistakes=[
+                (
+                    "that is the leaky ReLU itself; its derivative is 1 where x > 0 and the "
+                    "constant slope elsewhere",
+                    expected,
+                ),
+                (
+                    "that is ReLU's derivative: on the negative side the slope is `slope`, not 0",
+                    (x > 0).astype(float),
+                ),
+                (
+                    "on the negative side the function is slope * x, whose derivative is the "
+                    "number slope (not slope * x)",
+                    np.where(x > 0, 1.0, slope * x),
+                ),
+                (
+                    "1 for positive inputs and slope for negative ones, not the other way round",
+                    np.where(x > 0, slope, 1.0),
+                ),
+            ],
+        )
+
+
+def _softplus(x):
+    """The reference softplus ``log(1 + e^x)``, without overflow."""
+    return np.logaddexp(0.0, x)
+
+
+@checker
+def softplus(run, softplus_class):
+    """Check a learner's ``Softplus(dm.Activation)``: its `function` against ``log(1 + e^x)``,
+    its `derivative` against the library's sigmoid, and the whole layer with `dm.gradcheck`."""
+    try:
+        layer = softplus_class()
+    except TypeError as error:
+        run.fail(
+            f"check.softplus wants your class, as in check.softplus(Softplus); calling it "
+            f"with no arguments failed: {error}"
+        )
+    if not all(callable(getattr(layer, name, None)) for name in ("forward", "backward")):
+        run.fail(
+            "your class has no forward/backward: it should be a subclass of dm.Activation, "
+            "which supplies them from your function and derivative.",
+            "write it as `class Softplus(dm.Activation):`",
+        )
+    big = np.array([[800.0, -800.0, 40.0], [-40.0, 0.5, -0.5]])  # exp(800) is inf in float64
+    inputs = [3 * rng.normal(size=shape) for rng, shape in zip(cases((0, 1)), ((4, 3), (2, 6)))]
+    for number, x in enumerate(inputs + [big], start=1):
+        run.case = f"{number}, with x of shape {x.shape}" + (
+            " -- very large |x|" if number == 3 else ""
+        )
+        expected = _softplus(x)
+        slope = activations.sigmoid(x)  # d/dx log(1 + e^x) = e^x / (1 + e^x)
+        with np.errstate(all="ignore"):
+            naive = np.log(1 + np.exp(x))
+        overflow = (
+            "np.exp(x) overflows for large x (inf, then log(inf) = inf): use "
+            "log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), whose exponent is never positive"
+        )
+        received = run.call(layer.function, "Softplus.function", {"x": x})
+        run.compare(
+            "Softplus().function(x)",
+            expected,
+            received,
+            mistakes=[
+                (overflow, naive),
+                (
+                    "that is sigmoid(x), softplus's derivative; function returns log(1 + e^x)",
+                    slope,
+                ),
+                (
+                    "that is ReLU, max(x, 0); softplus is its smooth version, "
+                    "max(x, 0) + log(1 + e^-|x|)",
+                    np.maximum(x, 0),
+                ),
+                (
+                    "the term log(1 + e^-|x|) is missing its log: log1p(exp(-|x|))",
+                    np.maximum(x, 0) + np.exp(-np.abs(x)),
+                ),
+            ],
+        )
+        received = run.call(layer.derivative, "Softplus.derivative", {"x": x, "y": expected.copy()})
+        with np.errstate(all="ignore"):
+            naive_slope = np.exp(x) / (1 + np.exp(x))
+        run.compare(
+            "Softplus().derivative(x, y)",
+            slope,
+            received,
+            mistakes=[
+                ("that is softplus itself (y); derivative returns its slope", expected),
+                (
+                    "that is sigmoid(-x) = 1 - sigmoid(x) (watch the sign): the slope of "
+                    "log(1 + e^x) is e^x / (1 + e^x) = sigmoid(x), or 1 - e^-y from the output",
+                    activations.sigmoid(-x),
+                ),
+                (
+                    "e^x / (1 + e^x) is inf / inf = nan for large x: compute the sigmoid "
+                    "stably, e.g. 1 - e^-y from the output y, or 1 / (1 + e^-x)",
+                    naive_slope,
+                ),
+            ],
+        )
+    run.case = "4, dm.gradcheck on Dense -> Softplus -> Dense, in float64"
+    network = model.Sequential(
+        [layers.Dense(3, 4), softplus_class(), layers.Dense(4, 2)], seed=0, dtype="float64"
+    )
+    x = cases((3,))[0].normal(size=(5, 3))
+    y = cases((4,))[0].normal(size=(5, 2))
+    errors = gradcheck(network, losses.MeanSquaredError(), x, y)
+    worst = max(errors, key=errors.get)
+    if errors[worst] > 1e-6:
+        run.fail(
+            f"dm.gradcheck disagrees: the backward pass through your layer differs from central "
+            f"differences of its function (largest relative error {errors[worst]:.2g}, in "
+            f"{worst!r}).",
+            "is derivative the slope of exactly the function you wrote?",
+        )
+    run.passed += 1

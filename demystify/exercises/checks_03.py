@@ -4,4 +4,87 @@ Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
 """
 
-__all__: list[str] = []
+import numpy as np
+
+from .. import losses
+from .harness import cases, checker, describe
+
+__all__: list[str] = ["binary_cross_entropy"]
+
+
+@checker
+def binary_cross_entropy(run, binary_cross_entropy):
+    """Check ``binary_cross_entropy(logits, targets) -> (mean_loss, grad_logits)`` against
+    ``dm.BinaryCrossEntropy``: one output column, several (multi-label), and large logits."""
+    rngs = cases((0, 1, 2))
+    large = np.array([[40.0, -40.0], [800.0, -800.0], [-35.0, 2.0]])  # sigmoid(40) is 1.0 exactly
+    logits_cases = [rngs[0].normal(size=(5, 1)), 3 * rngs[1].normal(size=(4, 3)), large]
+    for number, (rng, logits) in enumerate(zip(rngs, logits_cases), start=1):
+        targets = rng.integers(0, 2, size=logits.shape).astype(float)
+        if number == 3:  # confident and wrong, and confident and right
+            targets = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+        args = {"logits": logits, "targets": targets}
+        run.case = f"{number}, with {describe(args)}" + (
+            " -- very large logits" if number == 3 else ""
+        )
+        loss = losses.BinaryCrossEntropy()
+        expected_loss = loss.forward(logits, targets)
+        expected_grad = loss.backward()
+        size, batch = logits.size, logits.shape[0]
+        with np.errstate(all="ignore"):
+            s = 1 / (1 + np.exp(-logits))
+            per_entry = -targets * np.log(s) - (1 - targets) * np.log(1 - s)
+        stable_per_entry = (
+            np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+        )
+        received = run.call(binary_cross_entropy, "binary_cross_entropy", args)
+        mean_loss, grad = run.outputs(received, ("mean_loss", "grad_logits"))
+        log_of_zero = (
+            "log of 0: for a large |z|, sigmoid(z) rounds to exactly 0 or 1 and the log is "
+            "-inf. Compute the loss from the logits: max(z, 0) - z * t + log(1 + e^-|z|)"
+        )
+        run.compare(
+            "mean_loss",
+            expected_loss,
+            mean_loss,
+            scalar=True,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is the mean over every entry (divide by logits.size)",
+                    stable_per_entry.sum(),
+                ),
+                (
+                    "the mean runs over every entry, batch x outputs, not only over the batch: "
+                    "divide the sum by logits.size",
+                    stable_per_entry.sum() / batch,
+                ),
+                ("return one number, the mean, not one loss per entry", stable_per_entry),
+                ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
+            ]
+            + ([(log_of_zero, np.mean(per_entry))] if number == 3 else []),
+        )
+        run.compare(
+            "grad_logits",
+            expected_grad,
+            grad,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is a mean over every entry, so divide the gradient "
+                    "by logits.size",
+                    expected_grad * size,
+                ),
+                (
+                    "the mean runs over every entry (batch x outputs), so divide by logits.size, "
+                    "not by the batch size alone",
+                    expected_grad * size / batch,
+                ),
+                (
+                    "the gradient is sigmoid(z) - t, not t - sigmoid(z) (watch the sign)",
+                    -expected_grad,
+                ),
+                (
+                    "subtract the target: the gradient is (sigmoid(z) - t) / size",
+                    s / size,
+                ),
+            ],
+        )

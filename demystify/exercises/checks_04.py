@@ -4,4 +4,129 @@ Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
 """
 
-__all__: list[str] = []
+import numpy as np
+
+from .. import activations, layers, model
+from .harness import cases, checker, describe
+
+__all__: list[str] = ["sequential_backward"]
+
+# (layer sizes, activation between them, batch): a square network first, so that walking the
+# layers in the wrong order still runs (and is named) instead of stopping at a shape mismatch
+_NETWORKS = (
+    ((3, 3, 3), activations.Tanh, 4),
+    ((2, 4, 4, 3), activations.ReLU, 5),
+    ((3, 2), None, 6),  # one layer alone: the loop must work for a list of one
+)
+
+
+def _network(sizes, activation, seed: int) -> model.Sequential:
+    """A fresh float64 network of Dense layers with `activation` between them."""
+    stack = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        stack.append(layers.Dense(n_in, n_out))
+        if k < len(sizes) - 2:
+            stack.append(activation())
+    return model.Sequential(stack, seed=seed, dtype="float64")
+
+
+def _walk(network, x, grad_out, kind: str):
+    """Forward, then one way of walking the layers backward: the right one or a known mistake.
+
+    Returns (what the walk returns, the parameters' gradients)."""
+    network.forward(x)
+    network.zero_grad()
+    order = list(network.layers)
+    if kind == "right":
+        grad = network.backward(grad_out)  # the library's own chain
+    else:
+        steps = {
+            "first to last": order,
+            "not handed on": order[::-1],
+            "first layer left out": order[:0:-1],
+            "twice": order[::-1],
+        }[kind]
+        grad = grad_out
+        for layer in steps:
+            grad = layer.backward(grad_out if kind == "not handed on" else grad)
+        if kind == "twice":  # each backward called a second time: the gradients pile up twice
+            grad = grad_out
+            for layer in steps:
+                grad = layer.backward(grad)
+    return grad, [np.array(p.grad) for p in network.parameters()]
+
+
+@checker
+def sequential_backward(run, sequential_backward):
+    """Check ``sequential_backward(layers, grad_out) -> grad_x``: every layer's backward, from the
+    last layer to the first, each handed what the one after it returned; against
+    ``dm.Sequential.backward`` on the same network, and on every parameter's ``.grad`` too."""
+    for number, (rng, (sizes, activation, batch)) in enumerate(zip(cases(), _NETWORKS), start=1):
+        x = rng.normal(size=(batch, sizes[0]))
+        grad_out = rng.normal(size=(batch, sizes[-1]))
+        seed = 10 + number
+        expected, expected_grads = _walk(_network(sizes, activation, seed), x, grad_out, "right")
+        variants = {}  # what each known mistake returns on this case (None: it cannot even run)
+        for kind in ("first to last", "not handed on", "first layer left out", "twice"):
+            try:
+                variants[kind] = _walk(_network(sizes, activation, seed), x, grad_out, kind)
+            except Exception:  # e.g. a shape mismatch: on this case the mistake stops with an error
+                variants[kind] = None
+
+        learner = _network(sizes, activation, seed)
+        learner.forward(x)  # the layers' caches hold this forward pass, as after model.forward
+        learner.zero_grad()
+        names = [name for name, _ in learner.named_parameters()]
+        args = {"layers": learner.layers, "grad_out": grad_out}
+        kinds = " -> ".join(type(layer).__name__ for layer in learner.layers)
+        run.case = f"{number}, {kinds}, with {describe({'x': x, 'grad_out': grad_out})}"
+        received = run.call(sequential_backward, "sequential_backward", args)
+        walked_forward = (
+            "the layers were walked from the first to the last; backward goes the other way, "
+            "from the last layer to the first: for layer in reversed(layers)",
+            "first to last",
+        )
+        not_handed_on = (
+            "every layer got the same grad_out: hand each layer what the layer after it "
+            "returned, and return what the first layer hands back",
+            "not handed on",
+        )
+        first_left_out = (
+            "the first layer (layers[0]) was left out: walk every layer, down to index 0",
+            "first layer left out",
+        )
+        twice = (
+            "the gradients are twice too big: backward *adds* into .grad, so call each "
+            "layer's backward once",
+            "twice",
+        )
+        run.compare(
+            "the returned gradient dL/dx",
+            expected,
+            received,
+            mistakes=[
+                (hint, variants[kind][0])
+                for hint, kind in (walked_forward, not_handed_on, first_left_out)
+                if variants[kind] is not None
+            ]
+            + [
+                (
+                    "you returned grad_out itself: return the gradient the first layer's "
+                    "backward hands back, dL/dx",
+                    grad_out,
+                )
+            ],
+        )
+        received_grads = [p.grad for p in learner.parameters()]
+        for index, (name, want, got) in enumerate(zip(names, expected_grads, received_grads)):
+            run.compare(
+                f"the gradient in {name}.grad (layer {name.split('.')[0]}, "
+                f"{type(learner.layers[int(name.split('.')[0])]).__name__})",
+                want,
+                np.array(got),
+                mistakes=[
+                    (hint, variants[kind][1][index])
+                    for hint, kind in (walked_forward, not_handed_on, twice, first_left_out)
+                    if variants[kind] is not None
+                ],
+            )

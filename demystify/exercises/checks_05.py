@@ -31,9 +31,9 @@ def _library_adam(weights, grad, m, v, t, lr, beta1, beta2, eps):
 def adam_step(run, adam_step):
     """Check ``adam_step(weights, grad, m, v, t, lr, beta1, beta2, eps)``.
 
-    It returns ``(new_weights, new_m, new_v)``.
-    The reference is ``dm.Adam``'s own step on a ``dm.Parameter`` whose running
-    averages are set to ``m`` and ``v`` and whose step counter says this is step ``t``.
+    It returns ``(new_weights, new_m, new_v)``. The reference is ``dm.Adam``'s own step
+    on a ``dm.Parameter`` whose running averages are set to ``m`` and ``v`` and whose
+    step counter says this is step ``t``.
     """
     # (shape, t, lr, beta1, beta2, eps, scale of the gradients); case 1 is Adam's very first step
     settings = (
@@ -47,114 +47,126 @@ def adam_step(run, adam_step):
 
 def _adam_case(run, adam_step, number, rng, shape, t, lr, b1, b2, eps, scale) -> None:
     """One check case of `adam_step`: the library's step, the learner's, the known mistakes."""
-    if True:
-        first = t == 1
-        args = {
-            "weights": rng.normal(size=shape),
-            "grad": scale * rng.normal(size=shape),
-            "m": np.zeros(shape) if first else scale * rng.normal(size=shape),
-            "v": np.zeros(shape) if first else scale**2 * rng.uniform(0.2, 2.0, size=shape),
-            "t": t,
-            "lr": lr,
-            "beta1": b1,
-            "beta2": b2,
-            "eps": eps,
-        }
-        run.case = f"{number}, with {describe(args)}" + (
-            " -- the first step, from m = v = 0" if first else ""
-        )
-        w, g, m, v = (args[key] for key in ("weights", "grad", "m", "v"))
-        new_w, new_m, new_v = _library_adam(w, g, m, v, t, lr, b1, b2, eps)
-        received = run.outputs(
-            run.call(adam_step, "adam_step", args), ("new_weights", "new_m", "new_v")
-        )
-        m_hat, v_hat = new_m / (1 - b1**t), new_v / (1 - b2**t)
+    first = t == 1
+    args = {
+        "weights": rng.normal(size=shape),
+        "grad": scale * rng.normal(size=shape),
+        "m": np.zeros(shape) if first else scale * rng.normal(size=shape),
+        "v": np.zeros(shape) if first else scale**2 * rng.uniform(0.2, 2.0, size=shape),
+        "t": t,
+        "lr": lr,
+        "beta1": b1,
+        "beta2": b2,
+        "eps": eps,
+    }
+    run.case = f"{number}, with {describe(args)}" + (
+        " -- the first step, from m = v = 0" if first else ""
+    )
+    w, g, m, v = (args[key] for key in ("weights", "grad", "m", "v"))
+    new_w, new_m, new_v = _library_adam(w, g, m, v, t, lr, b1, b2, eps)
+    received = run.outputs(
+        run.call(adam_step, "adam_step", args), ("new_weights", "new_m", "new_v")
+    )
+    m_hat, v_hat = new_m / (1 - b1**t), new_v / (1 - b2**t)
 
-        def moved(m_used, v_used, power=t):
-            return w - lr * (m_used / (1 - b1**power)) / (np.sqrt(v_used / (1 - b2**power)) + eps)
+    def moved(m_used, v_used, power=t):
+        return w - lr * (m_used / (1 - b1**power)) / (np.sqrt(v_used / (1 - b2**power)) + eps)
 
-        swapped = "the outputs look swapped: return (new_weights, new_m, new_v), in that order"
-        state = (
-            "return the running averages m and v themselves, not the corrected m_hat and v_hat: "
-            "the next step divides them by its own (1 - beta**t) again"
-        )
-        run.compare(
-            "new_m",
-            new_m,
-            received[1],
-            mistakes=[
-                (
-                    "Adam's m is an average: m = beta1 * m + (1 - beta1) * grad (momentum's "
-                    "velocity, beta * v + grad, has no (1 - beta))",
-                    b1 * m + g,
-                ),
-                (state, m_hat),
-                ("new_m should remember the past: beta1 * m + (1 - beta1) * grad", g),
-                (
-                    "the two averages look swapped: new_m averages grad, new_v averages grad**2",
-                    new_v,
-                ),
-                (swapped, new_w),
-            ],
-        )
-        run.compare(
-            "new_v",
-            new_v,
-            received[2],
-            mistakes=[
-                (
-                    "v averages the *squared* gradient: v = beta2 * v + (1 - beta2) * grad**2",
-                    b2 * v + (1 - b2) * g,
-                ),
-                (
-                    "v needs the factor (1 - beta2): v = beta2 * v + (1 - beta2) * grad**2",
-                    b2 * v + g**2,
-                ),
-                (state, v_hat),
-                (
-                    "the two averages look swapped: new_m averages grad, new_v averages grad**2",
-                    new_m,
-                ),
-                (swapped, new_w),
-            ],
-        )
-        run.compare(
-            "new_weights",
-            new_w,
-            received[0],
-            mistakes=[
-                (
-                    "the bias correction is missing: divide m by (1 - beta1**t) and v by "
-                    "(1 - beta2**t) before the step",
-                    w - lr * new_m / (np.sqrt(new_v) + eps),
-                ),
-                (
-                    "only m was corrected: v needs its own correction, v_hat = v / (1 - beta2**t)",
-                    w - lr * m_hat / (np.sqrt(new_v) + eps),
-                ),
-                (
-                    "only v was corrected: m needs its own correction, m_hat = m / (1 - beta1**t)",
-                    w - lr * new_m / (np.sqrt(v_hat) + eps),
-                ),
-                (
-                    "t is off by one: t is already this step's number (1 for the first step); use "
-                    "beta**t as given, without adding 1",
-                    moved(new_m, new_v, t + 1),
-                ),
-                (
-                    "update m and v first, then move the weights with the *new* averages",
-                    lambda: moved(m, v),
-                ),
-                (
-                    "the square root is missing: divide by sqrt(v_hat) + eps, the typical size of "
-                    "the gradient, not by v_hat",
-                    w - lr * m_hat / (v_hat + eps),
-                ),
-                (
-                    "eps belongs outside the square root: m_hat / (np.sqrt(v_hat) + eps)",
-                    w - lr * m_hat / np.sqrt(v_hat + eps),
-                ),
-                ("sign: the step goes downhill, weights - lr * m_hat / ...", w + (w - new_w)),
-                (swapped, new_m),
-            ],
-        )
+    # at step 1, from m = 0, three mistakes all return grad itself: name them together
+    first_step = (
+        [
+            (
+                "new_m is grad itself: either the factor (1 - beta1) is missing (m = beta1 * m + "
+                "(1 - beta1) * grad), or you returned the corrected m_hat instead of m",
+                g,
+            )
+        ]
+        if first
+        else []
+    )
+    swapped = "the outputs look swapped: return (new_weights, new_m, new_v), in that order"
+    state = (
+        "return the running averages m and v themselves, not the corrected m_hat and v_hat: "
+        "the next step divides them by its own (1 - beta**t) again"
+    )
+    run.compare(
+        "new_m",
+        new_m,
+        received[1],
+        mistakes=[
+            *first_step,
+            (
+                "Adam's m is an average: m = beta1 * m + (1 - beta1) * grad (momentum's "
+                "velocity, beta * v + grad, has no (1 - beta))",
+                b1 * m + g,
+            ),
+            (state, m_hat),
+            ("new_m should remember the past: beta1 * m + (1 - beta1) * grad", g),
+            (
+                "the two averages look swapped: new_m averages grad, new_v averages grad**2",
+                new_v,
+            ),
+            (swapped, new_w),
+        ],
+    )
+    run.compare(
+        "new_v",
+        new_v,
+        received[2],
+        mistakes=[
+            (
+                "v averages the *squared* gradient: v = beta2 * v + (1 - beta2) * grad**2",
+                b2 * v + (1 - b2) * g,
+            ),
+            (
+                "v needs the factor (1 - beta2): v = beta2 * v + (1 - beta2) * grad**2",
+                b2 * v + g**2,
+            ),
+            (state, v_hat),
+            (
+                "the two averages look swapped: new_m averages grad, new_v averages grad**2",
+                new_m,
+            ),
+            (swapped, new_w),
+        ],
+    )
+    run.compare(
+        "new_weights",
+        new_w,
+        received[0],
+        mistakes=[
+            (
+                "the bias correction is missing: divide m by (1 - beta1**t) and v by "
+                "(1 - beta2**t) before the step",
+                w - lr * new_m / (np.sqrt(new_v) + eps),
+            ),
+            (
+                "only m was corrected: v needs its own correction, v_hat = v / (1 - beta2**t)",
+                w - lr * m_hat / (np.sqrt(new_v) + eps),
+            ),
+            (
+                "only v was corrected: m needs its own correction, m_hat = m / (1 - beta1**t)",
+                w - lr * new_m / (np.sqrt(v_hat) + eps),
+            ),
+            (
+                "t is off by one: t is already this step's number (1 for the first step); use "
+                "beta**t as given, without adding 1",
+                moved(new_m, new_v, t + 1),
+            ),
+            (
+                "update m and v first, then move the weights with the *new* averages",
+                lambda: moved(m, v),
+            ),
+            (
+                "the square root is missing: divide by sqrt(v_hat) + eps, the typical size of "
+                "the gradient, not by v_hat",
+                w - lr * m_hat / (v_hat + eps),
+            ),
+            (
+                "eps belongs outside the square root: m_hat / (np.sqrt(v_hat) + eps)",
+                w - lr * m_hat / np.sqrt(v_hat + eps),
+            ),
+            ("sign: the step goes downhill, weights - lr * m_hat / ...", w + (w - new_w)),
+            (swapped, new_m),
+        ],
+    )

@@ -2,7 +2,7 @@
 
 The capstone at the end of notebook 06 builds a whole network from the
 learner's own code, in plain NumPy. The pieces live in the exercise cells of
-notebooks 01 to 06, so `learners_parts` reads those notebooks (your saved
+notebooks 01 to 05, so `learners_parts` reads those notebooks (your saved
 copies: JupyterLab saves as you go), runs each exercise cell's code without
 its checker call, then runs the checker quietly on the function it made::
 
@@ -13,7 +13,10 @@ its checker call, then runs the checker quietly on the function it made::
 
 Nothing here changes your notebooks; a cell's code runs in a fresh namespace
 holding only ``np`` and ``math``, so an exercise must not lean on a variable
-defined in an earlier cell.
+defined in an earlier cell. A piece that is missing, still the workshop stub,
+wrong, or whose cell does not run is not handed out: its problem names the
+exercise to revisit, in the notebook it lives in, and says why in the
+checker's own words.
 """
 
 from __future__ import annotations
@@ -55,17 +58,30 @@ class Parts:
 
     def __init__(self, functions: dict, problems: dict):
         self.functions = functions
-        self.problems = problems  # piece -> "revisit exercise N in notebook ...: why"
+        self.problems = problems  # piece -> "revisit exercise N.k in NN_name.ipynb: why"
 
     def __getattr__(self, name: str):
-        if name in ("functions", "problems"):
-            raise AttributeError(name)
+        if name.startswith("_") or name in ("functions", "problems"):
+            raise AttributeError(name)  # copy, pickle and IPython's display look for such names
         if name not in self.functions:
             raise ExerciseFailed(self.problems.get(name, f"there is no piece called {name!r}"))
         return self.functions[name]
 
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self.functions))
+
+    def __repr__(self) -> str:
+        ready = ", ".join(self.functions) or "none"
+        waiting = f"; not ready: {', '.join(self.problems)}" if self.problems else ""
+        return f"<your parts: {ready}{waiting}>"
+
+    @property
+    def ready(self) -> bool:
+        """True when every piece passes its checks."""
+        return not self.problems
+
     def report(self) -> None:
-        """One line per piece: ✅ and where it came from, or which exercise to revisit."""
+        """One line per piece: ✅ and where it came from, or ❌ and which exercise to revisit."""
         for piece, (notebook, label, _, _) in PIECES.items():
             if piece in self.problems:
                 print(f"❌ {piece}: {self.problems[piece]}")
@@ -76,7 +92,11 @@ class Parts:
         """Raise `ExerciseFailed` naming every exercise to revisit (nothing, if all pass)."""
         if self.problems:
             lines = [f"  {piece}: {problem}" for piece, problem in self.problems.items()]
-            raise ExerciseFailed("some of your parts are not ready yet:\n" + "\n".join(lines))
+            raise ExerciseFailed(
+                "some of your parts are not ready yet; revisit these exercises, run their "
+                "checkers until they pass, save the notebooks, then run this cell again:\n"
+                + "\n".join(lines)
+            )
 
 
 def exercise_source(notebook: Path, function: str) -> str | None:
@@ -96,10 +116,20 @@ def _load(notebook: Path, names: list[str]) -> dict:
     for name in names:
         source = exercise_source(notebook, name)
         if source is None:
-            raise LookupError(f"no exercise cell defines `{name}`")
+            raise LookupError(
+                f"no exercise cell defines `{name}` (is its `def {name}(` line still there?)"
+            )
         code = "\n".join(line for line in source.splitlines() if not line.startswith("check."))
-        exec(compile(code, f"{notebook.name}: {name}", "exec"), namespace)
+        with contextlib.redirect_stdout(io.StringIO()):  # a print in the cell is not news here
+            exec(compile(code, f"{notebook.name}: {name}", "exec"), namespace)
     return {name: namespace[name] for name in names}
+
+
+def _checker_words(failure: ExerciseFailed) -> str:
+    """The checker's message in one line: what is wrong, and its hint when it has one."""
+    lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+    hint = next((line for line in lines[1:] if line.startswith("hint:")), None)
+    return lines[0] + (f" ({hint})" if hint else "")
 
 
 def learners_parts(folder=".") -> Parts:
@@ -115,12 +145,16 @@ def learners_parts(folder=".") -> Parts:
                 getattr(check, checker)(*[found[name] for name in names])
         except FileNotFoundError:
             problems[piece] = f"{revisit} (the notebook is not in {folder.resolve()})"
+        except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
+            problems[piece] = f"{revisit}: the file cannot be read as a notebook"
+        except LookupError as error:
+            problems[piece] = f"{revisit}: {error.args[0]}"
         except check.NotImplementedYet:
             problems[piece] = f"{revisit}: it is still the stub `raise NotImplementedError`"
         except ExerciseFailed as failure:  # a wrong answer: the checker's own words
-            problems[piece] = f"{revisit}: {str(failure).splitlines()[0]}"
-        except Exception as error:  # the cell itself does not run
-            problems[piece] = f"{revisit}: its cell raises {type(error).__name__}: {error}"
+            problems[piece] = f"{revisit}: {_checker_words(failure)}"
+        except Exception as error:  # the cell itself does not run, or the function crashes
+            problems[piece] = f"{revisit}: its code raises {type(error).__name__}: {error}"
         else:
             functions[piece] = found[piece]
     return Parts(functions, problems)

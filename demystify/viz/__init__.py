@@ -1,5 +1,5 @@
 """Pictures of a network: weights as heatmaps, the network as circles and arrows,
-decision boundaries, loss curves, and a live training dashboard.
+decision boundaries, loss curves, a live training dashboard, and a backprop stepper.
 
 Everything here needs matplotlib (and the dashboard, ipywidgets); they are
 imported only when this subpackage is, so ``import demystify`` stays light::
@@ -10,8 +10,11 @@ imported only when this subpackage is, so ``import demystify`` stays light::
     dm.fit(..., callbacks=[recorder])
     dm.viz.plot_recording(recorder)        # how the first weight matrix moved
     dm.viz.Dashboard().show()              # train live in JupyterLab
+    dm.viz.Dashboard(data=(X, y)).show()   # ... on your own data (or task="regression")
+    dm.viz.BackpropStepper(model, loss, X[:4], y[:4]).show()   # one step, every number
 
-Every function returns the matplotlib Figure and never calls ``plt.show()``.
+Every function returns the matplotlib Figure and never calls ``plt.show()``; the two
+widgets draw a static figure instead where widgets cannot run (``show(static=True)``).
 """
 
 try:
@@ -31,8 +34,10 @@ from .plots import (
     plot_weights,
 )
 from .record import WeightRecorder, plot_recording, record
+from .stepper import BackpropStepper
 
 __all__ = [
+    "BackpropStepper",
     "Dashboard",
     "WeightRecorder",
     "draw_network",

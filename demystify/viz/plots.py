@@ -28,7 +28,7 @@ WEIGHT_CMAP = "RdBu"  # diverging: negative red, zero white, positive blue
 # --- helpers shared by the plotting functions --------------------------------------------------
 
 
-def _new_axes(n: int, axes=None, ncols: int | None = None, panel=(3.2, 3.0)):
+def new_axes(n: int, axes=None, ncols: int | None = None, panel=(3.2, 3.0)):
     """`n` axes: the ones given (checked), or a new constrained-layout figure of them."""
     if axes is not None:
         axes = list(np.ravel(axes))
@@ -161,7 +161,7 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
             f"it records {', '.join(map(repr, history)) or 'nothing'}"
         )
     if ax is None:
-        fig, axes = _new_axes(len(metrics), panel=(4.5, 3.2))
+        fig, axes = new_axes(len(metrics), panel=(4.5, 3.2))
     else:
         fig, axes = ax.figure, [ax] * len(metrics)
     for ax_, metric, colour in zip(
@@ -202,7 +202,7 @@ def plot_decision_boundary(
     if len(y) != len(X):
         raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(y)} labels")
     if ax is None:
-        fig, (ax,) = _new_axes(1, panel=(4.5, 4.0))
+        fig, (ax,) = new_axes(1, panel=(4.5, 4.0))
     low, high = X.min(axis=0), X.max(axis=0)
     margin = padding * (high - low) + 1e-3
     xs = np.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
@@ -263,7 +263,7 @@ def plot_weights(
     (e.g. to compare figures); annotate=True writes the numbers of small matrices.
     """
     pairs = named_arrays(model_or_weights, names, bias)
-    fig, axes = _new_axes(len(pairs), axes, ncols)
+    fig, axes = new_axes(len(pairs), axes, ncols)
     heatmaps(pairs, axes, vmax=vmax, annotate=annotate)
     return fig
 
@@ -288,7 +288,7 @@ def plot_weight_changes(
         if a.shape != b.shape:
             raise ValueError(f"{name}: before has shape {a.shape} but after has shape {b.shape}")
     pairs = [(name, b - a) for (name, a), (_, b) in zip(first, second)]
-    fig, axes = _new_axes(len(pairs), axes)
+    fig, axes = new_axes(len(pairs), axes)
     heatmaps(
         pairs,
         axes,
@@ -309,7 +309,7 @@ def plot_gradient_histograms(model, axes=None, bins: int = 30):
     named = list(model.named_parameters())
     if not named:
         raise ValueError("plot_gradient_histograms: the model has no parameters")
-    fig, axes = _new_axes(len(named), axes, ncols=4, panel=(3.2, 2.6))
+    fig, axes = new_axes(len(named), axes, ncols=4, panel=(3.2, 2.6))
     for ax, (name, parameter) in zip(axes, named):
         grad = np.asarray(to_numpy(parameter.grad), dtype=float).ravel()
         ax.hist(grad, bins=bins, color="tab:purple", alpha=0.8)

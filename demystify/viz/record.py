@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..training import Callback
-from .plots import _new_axes, heatmaps, named_arrays
+from .plots import heatmaps, named_arrays, new_axes
 
 
 class WeightRecorder(Callback):
@@ -121,7 +121,7 @@ def plot_recording(
         for k in picks
     ]
     tall, wide = pairs[0][1].shape  # panels as high as the matrix needs, not more
-    fig, axes = _new_axes(
+    fig, axes = new_axes(
         len(pairs) + int(loss), axes, panel=(2.8, min(3.0, max(1.2, 2.4 * tall / wide)) + 0.9)
     )
     heatmaps(pairs, axes[: len(pairs)], label=f"{name}")
