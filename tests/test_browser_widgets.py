@@ -1,15 +1,19 @@
 """The widgets in a real browser: JupyterLab + Chromium, driven by Playwright.
 
 Starts JupyterLab on a free loopback port (token-protected) over a temporary
-folder holding a copy of notebook 07 and two notebooks written here (one per
-widget), opens each in Debian's Chromium and runs every cell. Then:
+folder holding copies of notebooks 04 and 07 (copies, because JupyterLab
+autosaves), opens each in Debian's Chromium and runs every cell, as a learner
+would. Then, on the widgets those notebooks hold:
 
-* notebook 07's dashboard: Step and Play/Pause change the weights and the loss;
-* the backprop stepper: Next through every stage and Back again, checking each
-  stage's title, that the tables change, that Back shows the very same tables,
-  that the formulas are typeset by MathJax and an entry's sum is written out;
-* the dashboard on a user's 3-class data and on a regression: Play changes
-  the regions (or the curve) and the network drawing; "Show code" shows the script.
+* notebook 04's backprop stepper: Next through every stage and Back again,
+  checking each stage's title against the same stepper built here from the
+  notebook's own cell, that the tables change, that Back shows the very same
+  tables, that the formulas are typeset by MathJax and an entry's sum is written out;
+* notebook 07's first dashboard (moons): Step and Play/Pause change the weights
+  and the loss;
+* notebook 07's dashboards on a user's 3-class data and on a regression: Play
+  changes the regions (or the curve) and the network drawing; "Show code" shows
+  the script.
 
 Screenshots land in ``test-artifacts/``. Skipped (with the reason) when
 Chromium, Playwright or JupyterLab is missing.
@@ -30,7 +34,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = "07_watching_the_weights_learn.ipynb"
+STEPPER_NOTEBOOK = "04_backpropagation.ipynb"
+DASHBOARD_NOTEBOOK = "07_watching_the_weights_learn.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -53,37 +58,28 @@ pytest.importorskip("jupyterlab", reason="jupyterlab is not installed")
 pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
 nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed")
 
-STEPPER_CODE = """\
-import demystify as dm
 
-model = dm.Sequential([dm.Dense(2, 3), dm.ReLU(), dm.Dense(3, 2)], seed=0)
-X, y = dm.datasets.xor(n=4, seed=0)
-stepper = dm.viz.BackpropStepper(model, dm.SoftmaxCrossEntropy(), X, y, lr=0.5)"""
-
-DASHBOARD_CELLS = [
-    """\
-import numpy as np
-
-import demystify as dm
-
-rng = np.random.default_rng(7)  # a user's own data: three classes in the plane
-X = rng.normal(size=(150, 2))
-y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
-classes = dm.viz.Dashboard(data=(X, y), hidden="8", activation="relu", lr=0.05)
-classes.show()""",
-    """\
-x = np.linspace(-3, 3, 80)  # and a user's own curve: y = sin(x) plus noise
-noisy = np.sin(x) + 0.1 * rng.normal(size=80)
-curve = dm.viz.Dashboard(data=(x, noisy), task="regression", hidden="16", lr=0.02)
-curve.show()""",
-]
+def notebook_cell(name: str, needle: str) -> str:
+    """The source of the one code cell of notebooks/`name` that contains `needle`."""
+    cells = [
+        cell.source
+        for cell in nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
+        if cell.cell_type == "code" and needle in cell.source
+    ]
+    assert len(cells) == 1, f"{name} should have one code cell with {needle!r}, not {len(cells)}"
+    return cells[0]
 
 
-def write_notebook(path: Path, cells: list[str]) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(cell) for cell in cells]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, path)
+def notebook_stepper():
+    """The stepper of notebook 04, built here from the notebook's own cell (without .show())."""
+    import numpy as np
+
+    import demystify as dm
+
+    source = notebook_cell(STEPPER_NOTEBOOK, "dm.viz.BackpropStepper(")
+    namespace = {"np": np, "dm": dm}
+    exec("\n".join(line for line in source.splitlines() if ".show(" not in line), namespace)
+    return next(value for value in namespace.values() if isinstance(value, dm.viz.BackpropStepper))
 
 
 def free_port() -> int:
@@ -94,16 +90,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab over a copy of notebook 07 and the generated notebooks; stopped afterwards.
+    """JupyterLab over copies of notebooks 04 and 07; stopped afterwards.
 
-    (A copy, because JupyterLab autosaves.)"""
+    (Copies, because JupyterLab autosaves.)"""
     home = tmp_path_factory.mktemp("lab")
     notebooks, settings = home / "notebooks", home / "app-settings"
     notebooks.mkdir()
     settings.mkdir()
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, notebooks / NOTEBOOK)
-    write_notebook(notebooks / "stepper.ipynb", [STEPPER_CODE + "\nstepper.show()"])
-    write_notebook(notebooks / "dashboard.ipynb", DASHBOARD_CELLS)
+    for name in (STEPPER_NOTEBOOK, DASHBOARD_NOTEBOOK):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
     (settings / "overrides.json").write_text(
         json.dumps(  # silence the "news?" pop-up
             {
@@ -240,61 +235,85 @@ def image_source(page, name: str, within: str = "") -> str:
 
 
 def status_text(page, within: str = "") -> str:
-    return page.inner_text(f"{within} .dm-status".strip())
+    # textContent: a dashboard scrolled out of view is not rendered (content-visibility), and
+    # innerText reads only what is rendered
+    return page.text_content(f"{within} .dm-status".strip())
 
 
-def test_dashboard_steps_and_plays_in_a_real_browser(lab, browser):
-    page = open_and_run(browser, lab, NOTEBOOK, ".dm-weights img")
+DASHBOARDS = ("moons", "three_classes", "regression")  # notebook 07's live dashboards, in order
+
+
+@pytest.fixture(scope="module")
+def dashboards(lab, browser):
+    """Notebook 07 open with every cell run; its dashboards get a class each to be found by."""
+    page = open_and_run(browser, lab, DASHBOARD_NOTEBOOK, ".dm-dashboard .dm-network img")
     try:
-        page.wait_for_selector(".dm-loss img", state="attached")
-        dashboard = page.locator(".dm-dashboard")
-        dashboard.scroll_into_view_if_needed()
-        dashboard.screenshot(path=str(ARTIFACTS / "dashboard_before.png"))
-        assert "step 0 of 0" in status_text(page)
-        weights_before, loss_before = image_source(page, "weights"), image_source(page, "loss")
-        assert weights_before.startswith("data:image/png;base64,")
-
-        for clicks in range(1, 4):
-            page.click(".dm-step")
-            page.wait_for_function(
-                "n => document.querySelector('.dm-status').innerText.includes(`step ${n} of ${n}`)",
-                arg=clicks,
-                polling=100,
+        page.wait_for_function(
+            "n => document.querySelectorAll('.dm-dashboard .dm-network img').length == n",
+            arg=len(DASHBOARDS),
+        )
+        for index, name in enumerate(DASHBOARDS):
+            page.evaluate(
+                "([i, name]) => document.querySelectorAll('.dm-dashboard')[i].classList.add(name)",
+                [index, name],
             )
-        settle(page)  # the last redraw has reached the page
-        weights_after, loss_after = image_source(page, "weights"), image_source(page, "loss")
-        assert weights_after != weights_before, "the weight heatmaps did not change after Step"
-        assert loss_after != loss_before, "the loss curve did not change after Step"
-        dashboard.screenshot(path=str(ARTIFACTS / "dashboard_after_steps.png"))
-
-        # Play keeps training while the kernel stays free to receive the Pause click
-        page.click(".dm-play")
-        page.wait_for_function(
-            "() => { const m = document.querySelector('.dm-status').innerText.match(/of (\\d+)/);"
-            " return m && Number(m[1]) >= 13; }",
-            polling=100,
-        )
-        page.click(".dm-play")  # now labelled Pause
-        page.wait_for_function(
-            "() => document.querySelector('.dm-play').innerText.includes('Play')", polling=100
-        )
-        page.wait_for_function(KERNEL_IDLE, polling=250)
-        settle(page)
-        steps_when_paused = status_text(page)
-        time.sleep(1.0)
-        assert status_text(page) == steps_when_paused, "training went on after Pause"
-        assert image_source(page, "weights") != weights_after
-        dashboard.screenshot(path=str(ARTIFACTS / "dashboard_after_play.png"))
+        chosen = [
+            page.eval_on_selector(
+                f".{name} .dm-dataset select",
+                "s => s.options[s.selectedIndex].text.replace(/\\s/g, ' ')",
+            )
+            for name in DASHBOARDS
+        ]
+        assert chosen == ["moons", "your data", "your data"], chosen
+        assert "accuracy" in status_text(page, ".three_classes")
+        assert "accuracy" not in status_text(page, ".regression")  # a curve has no accuracy
+        yield page
     finally:
         page.close()
 
 
+def test_dashboard_steps_and_plays_in_a_real_browser(dashboards):
+    page, within = dashboards, ".moons"
+    page.wait_for_selector(f"{within} .dm-loss img", state="attached")
+    dashboard = page.locator(f".dm-dashboard{within}")
+    dashboard.scroll_into_view_if_needed()
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard_before.png"))
+    assert "step 0 of 0" in status_text(page, within)
+    weights_before = image_source(page, "weights", within)
+    loss_before = image_source(page, "loss", within)
+    assert weights_before.startswith("data:image/png;base64,")
+
+    for clicks in range(1, 4):
+        page.click(f"{within} .dm-step")
+        page.wait_for_function(
+            "([w, n]) => document.querySelector(w + ' .dm-status').innerText"
+            ".includes(`step ${n} of ${n}`)",
+            arg=[within, clicks],
+            polling=100,
+        )
+    settle(page, within)  # the last redraw has reached the page
+    weights_after, loss_after = (
+        image_source(page, "weights", within),
+        image_source(page, "loss", within),
+    )
+    assert weights_after != weights_before, "the weight heatmaps did not change after Step"
+    assert loss_after != loss_before, "the loss curve did not change after Step"
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard_after_steps.png"))
+
+    # Play keeps training while the kernel stays free to receive the Pause click
+    play_until(page, within, 13)
+    steps_when_paused = status_text(page, within)
+    time.sleep(1.0)
+    assert status_text(page, within) == steps_when_paused, "training went on after Pause"
+    assert image_source(page, "weights", within) != weights_after
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard_after_play.png"))
+
+
 def test_backprop_stepper_walks_every_stage_and_back(lab, browser):
-    namespace = {}
-    exec(STEPPER_CODE, namespace)  # the same stepper here: what each stage must say
-    stages = namespace["stepper"].stages
-    page = open_and_run(browser, lab, "stepper.ipynb", ".dm-stepper .dm-network img")
+    stages = notebook_stepper().stages  # the stepper of notebook 04: what each stage must say
+    page = open_and_run(browser, lab, STEPPER_NOTEBOOK, ".dm-stepper .dm-network img")
     try:
+        assert page.locator(".dm-stepper").count() == 1
         stepper = page.locator(".dm-stepper")
         stepper.scroll_into_view_if_needed()
         page.wait_for_selector(".dm-formula mjx-container")  # MathJax typeset the formula
@@ -385,36 +404,28 @@ def screenshots(page, within: str, name: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"{name}_{part}.png"))
 
 
-def test_dashboard_on_your_data_and_on_a_regression(lab, browser):
-    page = open_and_run(browser, lab, "dashboard.ipynb", ".dm-dashboard .dm-network img")
-    try:
-        page.wait_for_function("() => document.querySelectorAll('.dm-dashboard').length == 2")
-        for index, name in enumerate(["three_classes", "regression"]):
-            page.evaluate(  # a class to find each dashboard by
-                "([i, name]) => document.querySelectorAll('.dm-dashboard')[i].classList.add(name)",
-                [index, name],
-            )
-            within = f".{name}"
-            page.locator(within).scroll_into_view_if_needed()
-            page.wait_for_selector(f"{within} .dm-network img")
-            assert "step 0 of 0" in status_text(page, within)
-            screenshots(page, within, f"dashboard_{name}_start")
-            picture = image_source(page, "boundary", within)
-            network = image_source(page, "network", within)
-            play_until(page, within, 10)
-            page.wait_for_function(
-                "([w, old]) => document.querySelector(w + ' .dm-network img').src !== old",
-                arg=[within, network],
-            )
-            what = "regions" if index == 0 else "curve"
-            assert image_source(page, "boundary", within) != picture, f"the {what} did not change"
-            assert image_source(page, "network", within) != network, "the network did not change"
+def test_dashboard_on_your_data_and_on_a_regression(dashboards):
+    page = dashboards
+    for index, name in enumerate(["three_classes", "regression"]):
+        within = f".{name}"
+        page.locator(f".dm-dashboard{within}").scroll_into_view_if_needed()
+        page.wait_for_selector(f"{within} .dm-network img")
+        assert "step 0 of 0" in status_text(page, within)
+        screenshots(page, within, f"dashboard_{name}_start")
+        picture = image_source(page, "boundary", within)
+        network = image_source(page, "network", within)
+        play_until(page, within, 10)
+        page.wait_for_function(
+            "([w, old]) => document.querySelector(w + ' .dm-network img').src !== old",
+            arg=[within, network],
+        )
+        what = "regions" if index == 0 else "curve"
+        assert image_source(page, "boundary", within) != picture, f"the {what} did not change"
+        assert image_source(page, "network", within) != network, "the network did not change"
 
-            page.click(f"{within} .dm-code-button")
-            page.wait_for_selector(f"{within} .dm-code-text", state="visible")
-            code = page.inner_text(f"{within} .dm-code-text")
-            assert "dm.Sequential(" in code and "dm.fit(" in code and "np.array(" in code
-            assert ("task" not in code) and ("MeanSquaredError" in code) == (index == 1)
-            screenshots(page, within, f"dashboard_{name}_played")
-    finally:
-        page.close()
+        page.click(f"{within} .dm-code-button")
+        page.wait_for_selector(f"{within} .dm-code-text", state="visible")
+        code = page.inner_text(f"{within} .dm-code-text")
+        assert "dm.Sequential(" in code and "dm.fit(" in code and "np.array(" in code
+        assert ("task" not in code) and ("MeanSquaredError" in code) == (index == 1)
+        screenshots(page, within, f"dashboard_{name}_played")

@@ -13,7 +13,6 @@ import pytest
 
 from demystify.exercises import ExerciseFailed, NotImplementedYet, check
 
-
 # --- correct implementations -----------------------------------------------------------------
 
 
@@ -1097,3 +1096,107 @@ def test_the_09_stub_says_your_turn():
         NotImplementedYet, match=r"^not implemented yet — your turn: .*`averaging_round`"
     ):
         check.averaging_round(stub)
+
+
+# === notebooks 04 and 07: backward through a list of layers; the weight that moved most =========
+# (checks_04, checks_07)
+
+
+def sequential_backward(layers, grad_out, mistake=None):
+    """A learner's loop over the layers: right by default, or with a classic mistake."""
+    order = list(layers) if mistake == "first to last" else list(reversed(layers))
+    if mistake == "first layer left out":
+        order = order[:-1]
+    grad = grad_out
+    for layer in order:
+        if mistake == "twice":
+            layer.backward(grad)
+        grad = layer.backward(grad_out if mistake == "not handed on" else grad)
+    return grad_out if mistake == "returns grad_out" else grad
+
+
+def largest_change(before, after, mistake=None):
+    """A learner's answer: right by default, or with a classic mistake."""
+    moved = after - before
+    score = {"no abs": moved, "largest weight": np.abs(after)}.get(mistake, np.abs(moved))
+    flat = int(np.argmax(score))
+    i, j = np.unravel_index(flat, moved.shape)
+    if mistake == "swapped":
+        i, j = j, i
+    if mistake == "divmod by rows":
+        i, j = divmod(flat, moved.shape[0])
+    change = moved[np.unravel_index(flat, moved.shape)]
+    change = {"before - after": -change, "size": abs(change)}.get(mistake, change)
+    return int(i), int(j), float(change)
+
+
+LAYER_LOOP_MISTAKES = [
+    ("first to last", "the returned gradient dL/dx", "for layer in reversed(layers)"),
+    ("not handed on", "the returned gradient dL/dx", "every layer got the same grad_out"),
+    ("first layer left out", "the returned gradient dL/dx", "the first layer (layers[0])"),
+    ("returns grad_out", "the returned gradient dL/dx", "you returned grad_out itself"),
+    ("twice", "the gradient in 0.weights.grad (layer 0, Dense)", "backward *adds* into .grad"),
+]
+
+CHANGE_MISTAKES = [
+    ("no abs", "the entry (i, j)", "another moved further *down*"),
+    ("largest weight", "the entry (i, j)", "the largest weight, not the largest change"),
+    ("swapped", "the entry (i, j)", "row and column look swapped"),
+    ("divmod by rows", "the entry (i, j)", "np.unravel_index"),
+    ("before - after", "the change of entry (1, 0)", "keep the sign"),
+    ("size", "the change of entry (1, 0)", "keep the sign"),
+]
+
+
+@pytest.mark.parametrize("name", ["sequential_backward", "largest_change"])
+def test_a_correct_layer_loop_and_largest_change_pass(name, capsys):
+    getattr(check, name)(globals()[name])
+    assert re.fullmatch(rf"✅ {name} passed \d+ checks\.\n", capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "mistake, output, hint", LAYER_LOOP_MISTAKES, ids=[m[0] for m in LAYER_LOOP_MISTAKES]
+)
+def test_each_layer_loop_mistake_is_named(mistake, output, hint, capsys):
+    wrong = (lambda layers, grad_out: sequential_backward(layers, grad_out, mistake),)
+    test_a_common_mistake_is_named("sequential_backward", wrong, output, hint, capsys)
+
+
+@pytest.mark.parametrize(
+    "mistake, output, hint", CHANGE_MISTAKES, ids=[m[0] for m in CHANGE_MISTAKES]
+)
+def test_each_largest_change_mistake_is_named(mistake, output, hint, capsys):
+    wrong = (lambda before, after: largest_change(before, after, mistake),)
+    test_a_common_mistake_is_named("largest_change", wrong, output, hint, capsys)
+
+
+def test_the_largest_change_cases_catch_a_missing_abs_and_swapped_indices():
+    """At least one case moved most *downwards* while another entry rose most, and no matrix is
+    square: otherwise the checker could not tell those mistakes from the right answer."""
+    from demystify.exercises.checks_07 import _SNAPSHOTS, _snapshots
+
+    downwards = 0
+    for seed, name in _SNAPSHOTS:
+        before, after = _snapshots(seed, name)
+        moved = after - before
+        assert moved.shape[0] != moved.shape[1]
+        biggest = np.argmax(np.abs(moved))
+        downwards += moved.flat[biggest] < 0 and biggest != np.argmax(moved)
+    assert downwards >= 1
+
+
+def test_largest_change_wants_three_things_back():
+    with pytest.raises(ExerciseFailed, match=r"should return 3 things, \(i, j, change\)"):
+        check.largest_change(lambda before, after: largest_change(before, after)[:2])
+
+
+def test_the_layer_loop_leaves_no_trace_of_its_own_forward(capsys):
+    """The checker runs forward itself; a loop that ignores `layers` cannot pass."""
+    with pytest.raises(ExerciseFailed, match="the returned gradient dL/dx is wrong"):
+        check.sequential_backward(lambda layers, grad_out: np.zeros_like(grad_out))
+
+
+@pytest.mark.parametrize("name", ["sequential_backward", "largest_change"])
+def test_the_04_and_07_stubs_say_your_turn(name):
+    with pytest.raises(NotImplementedYet, match=rf"^not implemented yet — your turn: .*`{name}`"):
+        getattr(check, name)(stub)

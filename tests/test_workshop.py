@@ -59,7 +59,7 @@ check.relu(relu, relu_derivative)'''
 
 
 def fixture_notebook():
-    """A notebook like ours: set-up, a cell with outputs (whose name a solution uses), two exercises."""
+    """A notebook like ours: set-up, a cell with outputs (a solution uses its name), 2 exercises."""
     cells = [
         new_markdown_cell("# A tiny notebook\nWhat you will be able to do: pass two checks."),
         new_code_cell(
@@ -270,9 +270,10 @@ EXPECTED_EXERCISES = {
     "01": {"neuron_forward", "dense_forward"},
     "02": {"relu"},
     "03": {"softmax_cross_entropy"},
-    "04": {"dense_backward"},
+    "04": {"dense_backward", "sequential_backward"},
     "05": {"sgd_momentum_step", "adam_step"},
     "06": {"training_loop", "fit_with_early_stopping"},
+    "07": {"largest_change"},
     "08": {"logsumexp"},
     "10": {"es_gradient"},
 }

@@ -96,18 +96,20 @@ def dense_forward(run, dense_forward):
                     lambda: x @ weights.T + bias,
                 ),
                 (
-                    "the bias is missing: add it after the matrix product (it broadcasts over the rows)",
+                    "the bias is missing: add it after the matrix product (it broadcasts over the "
+                    "rows)",
                     x @ weights,
                 ),
                 (
-                    "x and weights are multiplied entry by entry: use the matrix product x @ weights",
+                    "x and weights are multiplied entry by entry: use the matrix product x @ "
+                    "weights",
                     lambda: x * weights + bias,
                 ),
             ],
         )
 
 
-# --- 3. ReLU and its derivative --------------------------------------------------------------------
+# --- 3. ReLU and its derivative ------------------------------------------------------------
 
 
 @_checker
@@ -152,7 +154,8 @@ def relu(run, relu, relu_derivative):
                     expected,
                 ),
                 (
-                    "the slope is 1 for positive inputs and 0 for negative ones, not the other way round",
+                    "the slope is 1 for positive inputs and 0 for negative ones, not the other way "
+                    "round",
                     (x < 0).astype(float),
                 ),
             ],
@@ -175,7 +178,10 @@ def relu(run, relu, relu_derivative):
 
 @_checker
 def softmax_cross_entropy(run, softmax_cross_entropy):
-    """Check ``softmax_cross_entropy(logits, labels) -> (mean_loss, grad_logits)``, large logits too."""
+    """Check ``softmax_cross_entropy(logits, labels) -> (mean_loss, grad_logits)``.
+
+    Large logits too: a softmax that overflows is named.
+    """
     rngs = _cases((0, 1, 2))
     large = np.array(
         [
@@ -211,7 +217,8 @@ def softmax_cross_entropy(run, softmax_cross_entropy):
             scalar=True,
             mistakes=[
                 (
-                    "mean vs sum: the loss is the mean over the batch (divide the sum by the number of rows)",
+                    "mean vs sum: the loss is the mean over the batch (divide the sum by the "
+                    "number of rows)",
                     expected_loss * batch,
                 ),
                 (
@@ -228,11 +235,13 @@ def softmax_cross_entropy(run, softmax_cross_entropy):
             grad,
             mistakes=[
                 (
-                    "mean vs sum: the loss is a mean over the batch, so divide the gradient by the batch size",
+                    "mean vs sum: the loss is a mean over the batch, so divide the gradient by the "
+                    "batch size",
                     expected_grad * batch,
                 ),
                 (
-                    "subtract 1 at each row's true class: the gradient is (softmax - one_hot(labels)) / batch",
+                    "subtract 1 at each row's true class: the gradient is (softmax - "
+                    "one_hot(labels)) / batch",
                     probs / batch,
                 ),
                 (
@@ -278,7 +287,8 @@ def dense_backward(run, dense_backward):
         )
         swapped = [
             (
-                f"this looks like {other}: return them in the order (grad_weights, grad_bias, grad_x)",
+                f"this looks like {other}: return them in the order (grad_weights, grad_bias, "
+                "grad_x)",
                 value,
             )
             for other, value in zip(names, expected)
@@ -294,14 +304,16 @@ def dense_backward(run, dense_backward):
             ],
             "grad_bias": [
                 (
-                    "forgot to sum the bias gradient over the batch: one bias serves every row, so its "
+                    "forgot to sum the bias gradient over the batch: one bias serves every row, so "
+                    "its "
                     "gradient adds up grad_out over axis 0, giving shape (n_out,)",
                     g,
                 ),
                 (mean_vs_sum, expected[1] / batch),
                 ("sum over the batch (axis=0), not over the units (axis=1)", lambda: g.sum(axis=1)),
                 (
-                    "the bias gradient is summed over axis 0 into shape (n_out,), not kept as a row "
+                    "the bias gradient is summed over axis 0 into shape (n_out,), not kept as a "
+                    "row "
                     "(no keepdims)",
                     lambda: g.sum(axis=0, keepdims=True),
                 ),
@@ -325,7 +337,10 @@ def dense_backward(run, dense_backward):
 
 @_checker
 def sgd_momentum_step(run, sgd_momentum_step):
-    """Check ``sgd_momentum_step(weights, grad, velocity, lr, momentum) -> (new_weights, new_velocity)``."""
+    """Check ``sgd_momentum_step(weights, grad, velocity, lr, momentum)``.
+
+    It returns ``(new_weights, new_velocity)``.
+    """
     settings = (((3, 4), 0.1, 0.9), ((5,), 0.05, 0.5), ((2, 3), 0.3, 0.99))
     for number, (rng, (shape, lr, momentum)) in enumerate(zip(_cases(), settings), start=1):
         args = {
@@ -357,7 +372,8 @@ def sgd_momentum_step(run, sgd_momentum_step):
             received[0],
             mistakes=[
                 (
-                    "velocity order: update the velocity first, then move the weights with the new velocity",
+                    "velocity order: update the velocity first, then move the weights with the new "
+                    "velocity",
                     w - lr * v,
                 ),
                 ("sign: the step goes downhill, weights - lr * velocity", w + lr * new_v),
@@ -368,7 +384,8 @@ def sgd_momentum_step(run, sgd_momentum_step):
                 ),
                 (convention, w - (momentum * v + lr * g)),
                 (
-                    "the momentum is missing: the weights should move by lr * (new velocity), not lr * grad",
+                    "the momentum is missing: the weights should move by lr * (new velocity), not "
+                    "lr * grad",
                     w - lr * g,
                 ),
                 (convention, w - lr * (momentum * v + (1 - momentum) * g)),
@@ -381,7 +398,8 @@ def sgd_momentum_step(run, sgd_momentum_step):
             received[1],
             mistakes=[
                 (
-                    "velocity sign: velocity = momentum * velocity + grad (the minus sign belongs to the "
+                    "velocity sign: velocity = momentum * velocity + grad (the minus sign belongs "
+                    "to the "
                     "weight update)",
                     momentum * v - g,
                 ),
@@ -390,7 +408,8 @@ def sgd_momentum_step(run, sgd_momentum_step):
                 (convention, momentum * v + (1 - momentum) * g),
                 ("the velocity should remember the past: momentum * velocity + grad", g),
                 (
-                    "velocity order: the new velocity is momentum * velocity + grad, computed before the "
+                    "velocity order: the new velocity is momentum * velocity + grad, computed "
+                    "before the "
                     "weights move",
                     v,
                 ),
@@ -441,7 +460,7 @@ def _variant_loop(
     reduce="mean",
     last_batch=True,
 ):
-    """The training loop with a known mistake switched on; the checker compares against its losses."""
+    """The training loop with a known mistake switched on; the checker compares with its losses."""
     rng, history = np.random.default_rng(seed), []
     for _ in range(epochs):
         if rng_per_epoch:
@@ -536,7 +555,8 @@ def training_loop(run, training_loop):
             mistakes=[
                 ("the losses stay flat: call optimizer.step() after backward", variant(step=False)),
                 (
-                    "gradients piled up from step to step: call optimizer.zero_grad() before backward "
+                    "gradients piled up from step to step: call optimizer.zero_grad() before "
+                    "backward "
                     "in every step",
                     variant(zero_grad=False),
                 ),
@@ -545,7 +565,8 @@ def training_loop(run, training_loop):
                     variant(shuffle=False),
                 ),
                 (
-                    "make the generator once, before the epochs (rng = np.random.default_rng(seed)), "
+                    "make the generator once, before the epochs (rng = "
+                    "np.random.default_rng(seed)), "
                     "so every epoch gets a fresh order",
                     variant(rng_per_epoch=True),
                 ),

@@ -20,7 +20,7 @@ RTOL, ATOL = 1e-5, 1e-7  # loose enough for float32 work, tight enough to catch 
 
 
 class ExerciseFailed(AssertionError):
-    """Your function gave a wrong answer; the message says which output, where, and a likely cause."""
+    """Your function gave a wrong answer; the message says which output, where, and why, likely."""
 
 
 class NotImplementedYet(ExerciseFailed):
@@ -103,7 +103,8 @@ class Run:
                 )
         except NotImplementedError:
             raise NotImplementedYet(
-                f"not implemented yet — your turn: write the body of `{name}` (in place of the line "
+                f"not implemented yet — your turn: write the body of `{name}` (in place of the "
+                "line "
                 f"`raise NotImplementedError(...)`), then run this cell again."
             ) from None
         except Exception as error:  # their own bug: keep their traceback, add where it happened
@@ -153,7 +154,8 @@ class Run:
             index = tuple(int(i) for i in np.argwhere(wrong)[0])
             at = f" at index {index}" if index else ""
             detail = (
-                f"expected shape {expected.shape}, received shape {got.shape} (the shape is right)\n"
+                f"expected shape {expected.shape}, received shape {got.shape} (the shape is "
+                "right)\n"
                 f"  first difference{at}: expected {expected[index]:.6g}, received {got[index]:.6g}"
             )
         else:
