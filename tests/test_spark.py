@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,7 +307,7 @@ def test_ml_vector_features_and_other_column_names(spark):
 
 
 def test_a_dataframe_without_the_columns_is_refused_in_plain_words(spark):
-    """The project's rule: bad input gets a ValueError that names the thing (not a Spark plan dump)."""
+    """The rule: bad input gets a ValueError that names the thing (not a Spark plan dump)."""
     X, y = spiral_data(n=30)
     frame = to_frame(spark, X, y).withColumnRenamed("features", "x")
     model = classifier()
@@ -461,6 +462,466 @@ def test_nan_loss_raises_training_error_with_the_history_so_far(spark):
     np.testing.assert_allclose(history["loss"], local_caught.value.history["loss"], rtol=RTOL)
 
 
+# --- model averaging: each partition trains on its block, the driver averages -------------
+
+
+def digits_split():
+    X, y = dm.datasets.digits()
+    return dm.datasets.train_test_split(X / 16, y, test_size=0.25, seed=0)
+
+
+@pytest.mark.parametrize("local_epochs", [1, 2])
+def test_with_one_partition_a_round_is_exactly_dm_fit(spark, local_epochs):
+    """One partition, one round: the same batches, steps and numbers as dm.fit, bit for bit."""
+    X, y = spiral_data(n=150)
+    model = classifier()
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.05),
+        (X, y),
+        epochs=1,
+        mode="average",
+        batch_size=16,
+        local_epochs=local_epochs,
+        seed=3,
+        spark=spark,
+        partitions=1,
+    )
+    local = classifier()
+    local_history = dm.fit(
+        local,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(local.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=local_epochs,
+        batch_size=16,
+        seed=3,
+        verbose=0,
+    )
+    for w, v in zip(model.get_weights(), local.get_weights()):
+        np.testing.assert_array_equal(w, v)
+    assert history["loss"] == local_history["loss"][-1:]  # the round's (last) epoch
+    assert history["accuracy"] == local_history["accuracy"][-1:]
+
+
+def test_averaging_is_the_row_weighted_mean_of_each_partitions_training(spark):
+    """Two rounds over 3 uneven blocks, against dm.fit on each block by hand.
+
+    Each round, block k trains from the averaged weights with a fresh copy of
+    the optimizer and the generator of [seed, round, k]; the new weights are
+    sum_k (n_k / N) w_k. The history's loss is the row-weighted mean of the
+    blocks' epoch losses.
+    """
+    X, y = spiral_data(n=100)  # blocks of 33, 33 and 34 rows
+    model = classifier()
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.1, momentum=0.9),
+        (X, y),
+        epochs=2,
+        mode="average",
+        batch_size=8,
+        seed=5,
+        spark=spark,
+        partitions=3,
+    )
+    weights, cuts, losses = classifier().get_weights(), [0, 33, 66, 100], []
+    for round_number in range(2):
+        trained, round_loss = [], 0.0
+        for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
+            part = classifier()
+            part.set_weights(weights)
+            part_history = dm.fit(
+                part,
+                dm.SoftmaxCrossEntropy(),
+                dm.SGD(part.parameters(), lr=0.1, momentum=0.9),  # fresh: no state carried
+                X[a:b],
+                y[a:b],
+                epochs=1,
+                batch_size=8,
+                seed=[5, round_number, k],
+                verbose=0,
+            )
+            trained.append([w * ((b - a) / 100) for w in part.get_weights()])
+            round_loss += part_history["loss"][0] * (b - a)
+        weights = [sum(parts) for parts in zip(*trained)]
+        losses.append(round_loss / 100)
+    for w, v in zip(model.get_weights(), weights):
+        assert rel_error(w, v) <= RTOL
+    np.testing.assert_allclose(history["loss"], losses, rtol=RTOL)
+
+
+def test_averaging_reaches_95_percent_on_the_digits_in_10_rounds(spark):
+    X_train, X_test, y_train, y_test = digits_split()
+    model = dm.Sequential([dm.Dense(64, 64), dm.ReLU(), dm.Dense(64, 10)], seed=0)
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.01),
+        (X_train, y_train),
+        epochs=10,
+        mode="average",
+        batch_size=32,
+        local_epochs=2,
+        spark=spark,
+        partitions=4,
+        validation=(X_test, y_test),
+    )
+    assert len(history["val_accuracy"]) == 10
+    assert max(history["val_accuracy"]) >= 0.95, history["val_accuracy"]
+    assert dm.accuracy(model.predict(X_test), y_test) == history["val_accuracy"][-1] >= 0.95
+
+
+# --- blocks: built once, kept on the machine, rebuilt if lost, removed at the end -----------
+
+
+def block_files():
+    from pyspark import SparkFiles
+
+    return sorted(Path(SparkFiles.getRootDirectory()).glob("demystify-*"))
+
+
+def cached_rdds(spark) -> int:
+    return spark.sparkContext._jsc.getPersistentRDDs().size()
+
+
+def test_dataframe_rows_are_stacked_once_and_nothing_is_left_behind(spark):
+    X, y = spiral_data(n=90)
+    read = spark.sparkContext.accumulator(0)
+
+    def counted(row):  # runs whenever Spark computes the DataFrame's rows
+        read.add(1)
+        return row
+
+    rows = [(list(map(float, x)), int(label)) for x, label in zip(X, y)]
+    source = spark.sparkContext.parallelize(rows, 3).map(counted)
+    frame = spark.createDataFrame(source, "features array<double>, label long")
+    model = classifier()
+    history = dms.fit(
+        model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters(), lr=0.5), frame, epochs=4
+    )
+    assert len(history["loss"]) == 4
+    assert read.value == 90  # every row read once, into its block; not once per step
+    assert block_files() == [] and cached_rdds(spark) == 0
+
+
+class DeletesTheBlocks(dm.Callback):
+    """After the first epoch, delete every kept block (as if the machines were replaced)."""
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch == 0:
+            self.kept = block_files()
+            for path in self.kept:
+                path.unlink()
+        elif epoch == 1:
+            self.rebuilt = block_files()
+
+
+@pytest.mark.parametrize(
+    "mode, as_dataframe", [("full_batch", True), ("average", False)], ids=["full", "average"]
+)
+def test_a_lost_block_is_rebuilt_from_its_rows_and_nothing_changes(spark, mode, as_dataframe):
+    X, y = spiral_data(n=90)
+    runs = []
+    for callbacks in ([], [DeletesTheBlocks()]):
+        model = classifier()
+        history = dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.Adam(model.parameters(), lr=0.05),
+            to_frame(spark, X, y) if as_dataframe else (X, y),
+            epochs=3,
+            mode=mode,
+            batch_size=16,
+            spark=spark,
+            partitions=3,
+            callbacks=callbacks,
+        )
+        runs.append((model, history))
+    lost = callbacks[0]
+    assert len(lost.kept) == 2 * 3 and lost.rebuilt == lost.kept  # X and y of every block
+    assert_same_training(*runs[1], *runs[0])
+    assert block_files() == [] and cached_rdds(spark) == 0
+
+
+def test_numpy_arrays_travel_as_one_block_per_partition(spark):
+    X, y = spiral_data(n=60)
+    source, _ = dms._source(spark, classifier(), dm.SoftmaxCrossEntropy(), (X, y), 4, "", "")
+    assert source.map(lambda block: len(block[0])).collect() == [15, 15, 15, 15]
+
+
+# --- bad input is refused in plain words, where it enters -----------------------------------
+
+FORBIDDEN = ("Traceback", "ufunc", "KeyError", "AttributeError", "Py4J")
+
+
+def assert_plain(message: str, words, one_line: bool = False):
+    for word in words:
+        assert word in message, (word, message)
+    for bad in FORBIDDEN:
+        assert bad not in message, (bad, message)
+    if one_line:
+        assert "\n" not in message and len(message) < 300, message
+
+
+X_GOOD, Y_GOOD = spiral_data(n=30)
+OTHER_MODEL = classifier()
+
+ARGUMENT_CASES = [  # (case, changes to a good fit call, exception, words the message must hold)
+    ("epochs 0", {"epochs": 0}, ValueError, ["spark.fit", "epochs", "[1, inf)", "got 0"]),
+    ("epochs 2.5", {"epochs": 2.5}, ValueError, ["epochs", "whole number", "2.5"]),
+    ("partitions 0", {"partitions": 0}, ValueError, ["partitions", "got 0"]),
+    ("batch_size -1", {"batch_size": -1}, ValueError, ["batch_size", "got -1"]),
+    ("local_epochs 0", {"local_epochs": 0}, ValueError, ["local_epochs", "got 0"]),
+    ("seed -1", {"seed": -1}, ValueError, ["seed", "got -1"]),
+    ("mode typo", {"mode": "minibatch"}, ValueError, ["mode", "'full_batch'", "'minibatch'"]),
+    ("data a string", {"data": "spirals.csv"}, ValueError, ["DataFrame", "(X, y)", "str"]),
+    ("data one array", {"data": (X_GOOD,)}, ValueError, ["pair (X, y)", "not 1"]),
+    (
+        "NaN in X",
+        {"data": (np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X_GOOD), Y_GOOD)},
+        ValueError,
+        ["X", "NaN"],
+    ),
+    ("labels too big", {"data": (X_GOOD, Y_GOOD + 3)}, ValueError, ["labels", "0..2"]),
+    ("validation no pair", {"validation": X_GOOD}, ValueError, ["validation", "pair"]),
+    (
+        "another model's optimizer",
+        {"optimizer": dm.SGD(OTHER_MODEL.parameters(), lr=0.1)},
+        ValueError,
+        ["optimizer", "model.parameters()"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "changes, error, words",
+    [case[1:] for case in ARGUMENT_CASES],
+    ids=[c[0] for c in ARGUMENT_CASES],
+)
+def test_bad_arguments_are_refused_in_plain_words(spark, changes, error, words):
+    model = classifier()
+    call = {
+        "model": model,
+        "loss": dm.SoftmaxCrossEntropy(),
+        "optimizer": dm.SGD(model.parameters(), lr=0.1),
+        "data": (X_GOOD, Y_GOOD),
+        "spark": spark,
+        **changes,
+    }
+    before = model.get_weights()
+    with pytest.raises(error) as caught:
+        dms.fit(**call)
+    assert_plain(str(caught.value), words)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+GOOD_ROWS = [([0.5, -0.5], 0), ([1.0, 2.0], 1), ([0.0, 0.1], 2), ([0.3, 0.3], 1)]
+FRAME = "features array<double>, label long"
+NAN, INF = float("nan"), float("inf")
+
+DATAFRAME_CASES = [  # (case, schema, bad rows added to good ones, words, found by a worker?)
+    ("string features", "features string, label long", [("1,2", 0)], ["'features'", "string"], 0),
+    (
+        "array of strings",
+        "features array<string>, label long",
+        [(["1", "2"], 0)],
+        ["'features'", "array<string>", "numbers"],
+        0,
+    ),
+    (
+        "string labels",
+        "features array<double>, label string",
+        [([1.0, 2.0], "cat")],
+        ["'label'", "string", "StringIndexer"],
+        0,
+    ),
+    ("null features", FRAME, [(None, 1)], ["row", "features are missing (null)"], 1),
+    ("null label", FRAME, [([1.0, 2.0], None)], ["row", "label is missing (null)"], 1),
+    ("null inside", FRAME, [([1.0, None], 1)], ["row", "feature value is missing (null)"], 1),
+    ("ragged rows", FRAME, [([1.0, 2.0, 3.0], 1)], ["different numbers of features", "3"], 1),
+    ("NaN", FRAME, [([NAN, 1.0], 1)], ["row", "NaN or infinite", "features"], 1),
+    ("infinite", FRAME, [([1.0, INF], 1)], ["row", "NaN or infinite"], 1),
+    ("label out of range", FRAME, [([1.0, 1.0], 7)], ["labels", "0..2", "7"], 1),
+]
+
+
+@pytest.mark.parametrize(
+    "schema, bad_rows, words, on_worker",
+    [case[1:] for case in DATAFRAME_CASES],
+    ids=[case[0] for case in DATAFRAME_CASES],
+)
+def test_bad_dataframes_are_refused_in_one_plain_line(spark, schema, bad_rows, words, on_worker):
+    if on_worker:  # the schema allows it: only the rows themselves show the problem
+        rows = GOOD_ROWS + bad_rows + GOOD_ROWS
+    else:
+        rows = bad_rows
+    frame = spark.createDataFrame(rows, schema)
+    model = classifier()
+    before = model.get_weights()
+    with pytest.raises(ValueError) as caught:
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.1),
+            frame,
+            epochs=2,
+            spark=spark,
+        )
+    message = str(caught.value)
+    assert_plain(message, words, one_line=True)
+    assert ("partition" in message) == bool(on_worker)  # a worker's line says where it looked
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert block_files() == [] and cached_rdds(spark) == 0
+
+
+PREDICT_CASES = [  # (case, schema, rows, changes to the call, words)
+    ("NaN features", FRAME, [([NAN, 1.0], 0)], {}, ["1 row", "NaN", "meaningless"]),
+    ("infinite", FRAME, [([INF, 1.0], 0), ([1.0, -INF], 0)], {}, ["2 rows", "infinite"]),
+    ("null features", FRAME, [(None, 0)], {}, ["1 row", "no features (null)"]),
+    ("null inside", FRAME, [([None, 1.0], 0)], {}, ["missing (null)"]),
+    ("ragged", FRAME, [([1.0], 0)], {}, ["other than the network's 2"]),
+    ("string column", "features string, label long", [("1,2", 0)], {}, ["'features'", "string"]),
+    ("no such column", FRAME, [], {"features_col": "pixels"}, ["no column 'pixels'"]),
+    ("batch_size 0", FRAME, [], {"batch_size": 0}, ["spark.predict", "batch_size", "got 0"]),
+]
+
+
+@pytest.mark.parametrize(
+    "schema, bad_rows, changes, words",
+    [case[1:] for case in PREDICT_CASES],
+    ids=[case[0] for case in PREDICT_CASES],
+)
+def test_predict_refuses_rows_it_cannot_answer(spark, schema, bad_rows, changes, words):
+    rows = bad_rows if "string" in schema else GOOD_ROWS + bad_rows
+    frame = spark.createDataFrame(rows, schema)
+    with pytest.raises(ValueError) as caught:
+        dms.predict(classifier(), frame, **changes)
+    assert_plain(str(caught.value), words, one_line=True)
+
+
+# --- training never loses what it learned ----------------------------------------------------
+
+
+def test_a_diverging_round_keeps_the_last_good_weights(spark):
+    X, t = dm.datasets.linear(n=40, features=2, seed=0)
+    model = dm.Sequential([dm.Dense(2, 1)], seed=0, dtype="float64")
+    before = model.get_weights()
+    with np.errstate(all="ignore"), pytest.raises(dm.TrainingError) as caught:
+        dms.fit(
+            model,
+            dm.MeanSquaredError(),
+            dm.SGD(model.parameters(), lr=1e100),
+            (X, t),
+            epochs=3,
+            mode="average",
+            batch_size=4,
+            spark=spark,
+        )
+    assert_plain(str(caught.value), ["NaN or infinite", "round 1", "learning rate"])
+    assert caught.value.history.stop_reason and caught.value.history == {}
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+class InterruptsAfter(dm.Callback):
+    """Ctrl-C after epoch `epoch` (0-based), as the user would press it."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+class InterruptedSGD(dm.SGD):
+    """Plain SGD that is interrupted half-way through its third step (one parameter moved)."""
+
+    def step(self):
+        if self.steps == 2:
+            self.update(0, self.parameters[0], self.parameters[0].grad)
+            raise KeyboardInterrupt
+        super().step()
+
+
+@pytest.mark.parametrize("mode", ["full_batch", "average"])
+def test_ctrl_c_returns_the_history_and_the_weights_so_far(spark, mode):
+    X, y = spiral_data(n=60)
+
+    def train(epochs, callbacks=(), optimizer=dm.SGD):
+        model = classifier()
+        history = dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            optimizer(model.parameters(), lr=0.5),
+            (X, y),
+            epochs=epochs,
+            mode=mode,
+            batch_size=16,
+            spark=spark,
+            callbacks=callbacks,
+        )
+        return model, history
+
+    clean_model, clean_history = train(2)
+    model, history = train(5, [InterruptsAfter(1)])
+    assert "Ctrl-C" in history.stop_reason and len(history["loss"]) == 2
+    assert_same_training(model, history, clean_model, clean_history)
+    if mode == "full_batch":  # interrupted inside the driver's update: nothing half-done stays
+        model, history = train(5, optimizer=InterruptedSGD)
+        assert "Ctrl-C" in history.stop_reason
+        assert_same_training(model, history, clean_model, clean_history)
+
+
+class FailsAfter(dm.Callback):
+    def on_epoch_end(self, epoch, logs):
+        if epoch == 1:
+            raise RuntimeError("a callback failed")
+
+
+def test_an_error_keeps_the_history_and_the_last_good_weights(spark):
+    X, y = spiral_data(n=60)
+    model = classifier()
+    with pytest.raises(RuntimeError, match="a callback failed") as caught:
+        dms.fit(
+            model,
+            dm.SoftmaxCrossEntropy(),
+            dm.SGD(model.parameters(), lr=0.5),
+            (X, y),
+            epochs=5,
+            spark=spark,
+            callbacks=[FailsAfter()],
+        )
+    assert len(caught.value.history["loss"]) == 2
+    local_model, local_history = local_full_batch(
+        classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=2
+    )
+    assert_same_training(model, caught.value.history, local_model, local_history)
+    assert block_files() == [] and cached_rdds(spark) == 0
+
+
+def test_validation_numbers_are_those_of_the_model_after_each_epoch(spark):
+    X_train, X_test, y_train, y_test = digits_split()
+    model = dm.Sequential([dm.Dense(64, 32), dm.ReLU(), dm.Dense(32, 10)], seed=0)
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.5),
+        (X_train, y_train),
+        epochs=3,
+        mode="average",
+        spark=spark,
+        validation=(X_test, y_test),
+    )
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    after = dm.evaluate(model, dm.SoftmaxCrossEntropy(), X_test, y_test)
+    assert history["val_loss"][-1] == after["loss"]
+    assert history["val_accuracy"][-1] == after["accuracy"] > 0.5
+
+
 # --- Spark retries a failing task, and the sums stay exact ----------------------------
 
 
@@ -488,26 +949,42 @@ def fails_on_first_attempt(loss_class, retried):
     return FailsOnFirstAttempt()
 
 
-@pytest.mark.parametrize("as_dataframe", [False, True], ids=["numpy", "dataframe"])
-def test_a_failed_task_is_retried_and_the_result_is_unchanged(spark, as_dataframe):
+@pytest.mark.parametrize(
+    "mode, as_dataframe",
+    [("full_batch", False), ("full_batch", True), ("average", False), ("average", True)],
+    ids=["full-numpy", "full-dataframe", "average-numpy", "average-dataframe"],
+)
+def test_a_failed_task_is_retried_and_the_result_is_unchanged(spark, mode, as_dataframe):
     X, y = spiral_data(n=90)
+    data = to_frame(spark, X, y) if as_dataframe else (X, y)
     retried = spark.sparkContext.accumulator(0)
-    flaky_loss = fails_on_first_attempt(dm.SoftmaxCrossEntropy, retried)
-    model = classifier()
-    history = dms.fit(
-        model,
-        flaky_loss,
-        dm.SGD(model.parameters(), lr=0.5),
-        to_frame(spark, X, y) if as_dataframe else (X, y),
-        epochs=3,
-        spark=spark,
-        partitions=3,
-    )
-    assert retried.value == 3 * 3  # every partition's task failed once in each of the 3 epochs
-    local_model, local_history = local_full_batch(
-        classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, epochs=3
-    )
-    assert_same_training(model, history, local_model, local_history)
+    runs = []
+    for loss in (fails_on_first_attempt(dm.SoftmaxCrossEntropy, retried), dm.SoftmaxCrossEntropy()):
+        model = classifier()
+        history = dms.fit(
+            model,
+            loss,
+            dm.SGD(model.parameters(), lr=0.5),
+            data,
+            epochs=2,
+            mode=mode,
+            batch_size=16,
+            spark=spark,
+            partitions=3,
+        )
+        runs.append((model, history))
+        if mode == "full_batch":  # the reference is local training: no second Spark run
+            runs.append(local_full_batch(classifier, dm.SoftmaxCrossEntropy(), sgd(0.5), X, y, 2))
+            break
+    # every partition's task failed once in each of the 2 epochs (in averaging, every step of
+    # a retried task counts)
+    assert retried.value == 2 * 3 if mode == "full_batch" else retried.value >= 2 * 3
+    (model, history), (clean_model, clean_history) = runs
+    assert_same_training(model, history, clean_model, clean_history)
+    if mode == "average":  # exactly the same result as without the failures
+        assert history == clean_history
+        for w, v in zip(model.get_weights(), clean_model.get_weights()):
+            np.testing.assert_array_equal(w, v)
 
 
 def test_with_one_task_attempt_the_failure_stops_fit(sessions):
@@ -523,7 +1000,7 @@ def test_with_one_task_attempt_the_failure_stops_fit(sessions):
     model = classifier()
     before = model.get_weights()
     flaky_loss = fails_on_first_attempt(dm.SoftmaxCrossEntropy, spark.sparkContext.accumulator(0))
-    with pytest.raises(PySparkException, match="fails on purpose"):  # the Spark job's error
+    with pytest.raises(PySparkException, match="fails on purpose") as caught:  # Spark's error
         dms.fit(
             model,
             flaky_loss,
@@ -536,6 +1013,7 @@ def test_with_one_task_attempt_the_failure_stops_fit(sessions):
     assert all(
         np.array_equal(a, b) for a, b in zip(model.get_weights(), before)
     )  # no step was taken
+    assert caught.value.history == {}  # and the (empty) history came with the error
     # the same session trains normally with a loss that does not fail
     history = dms.fit(
         model,

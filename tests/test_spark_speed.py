@@ -50,6 +50,7 @@ def test_the_quick_run_reports_table_targets_and_cost_model(tmp_path):
         assert re.search(rf"{re.escape(target)}\s+(MET|MISSED) \(-?[\d.]+x\)", text), text
     assert re.search(r"t_job = \d+ ms, c = [\d.]+ ps per row-parameter, d = [\d.]+ ns", text)
     assert len(re.findall(r"^  local\[\d\]: measured -?[\d.]+ s, model [\d.]+ s$", text, re.M)) == 2
+    assert re.search(r"figures, dms.fit <= 1.3x local from ([\d,]+ rows|no row count)", text)
     for label in ("MNIST-sized", "100x larger"):
         assert f"{label} network (P = " in text
     machines = re.findall(r"^\| (\d+) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", text, re.M)
@@ -61,4 +62,5 @@ def test_the_quick_run_reports_table_targets_and_cost_model(tmp_path):
     assert set(report["runs"][1]["results"]) == {SYSTEMS[0], *SYSTEMS[-2:]}
     assert [t["verdict"] in ("MET", "MISSED") for t in report["targets"]] == [True, True]
     assert set(report["cost_model"]) == {"t_job", "c", "d"}
+    assert report["rows_for_local_target"] is None or report["rows_for_local_target"] > 0
     assert set(report["predictions"]) == {"MNIST-sized", "100x larger"}
