@@ -74,8 +74,7 @@ def test_the_core_does_not_grow_past_its_ceiling():
     ]
     assert 0 < total <= loc_counter.CEILING, (
         f"the core has {total} lines of code, over its {loc_counter.CEILING}-line ceiling "
-        f"(budget {loc_counter.BUDGET}): "
-        + ", ".join(f"{name} {counts[name]}" for name in in_core)
+        f"(budget {loc_counter.BUDGET}): " + ", ".join(f"{name} {counts[name]}" for name in in_core)
     )
 
 
