@@ -28,6 +28,7 @@ import math
 import os
 import secrets
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,8 @@ def load(path) -> Sequential:
             shapes = _check_sizes(archive, architecture, path.stat().st_size)
             model = _build(architecture)
             arrays = [_checked(archive[name], name, shape) for name, shape in shapes.items()]
-    except (OSError, EOFError, zipfile.BadZipFile):
+    # zipfile's own refusals too: an unknown zip version or compression, encryption, bad deflate
+    except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error):
         raise ValueError(f"{path} is not a readable demystify model: not an intact .npz") from None
     except (ValueError, TypeError) as error:
         if "pickle" in str(error):  # NumPy's words for an object array, with pickles off

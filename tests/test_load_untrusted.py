@@ -264,6 +264,27 @@ BYTES = strategies.one_of(
 )
 
 
+@pytest.mark.parametrize(
+    "patch, what",
+    [
+        (lambda entry: entry[:6] + b"\x6d\x00" + entry[8:], "a zip version from the future"),
+        (lambda entry: entry[:8] + b"\x01\x00" + entry[10:], "an encrypted member"),
+        (lambda entry: entry[:10] + b"\x63\x00" + entry[12:], "an unknown compression"),
+    ],
+    ids=["version", "encrypted", "compression"],
+)
+def test_what_zipfile_itself_cannot_read_is_a_plain_error(tmp_path, patch, what):
+    """zipfile raises NotImplementedError or RuntimeError for these; load says it in words."""
+    data = bytearray(VALID)
+    start = data.index(b"PK\x01\x02")  # the first central-directory entry
+    data[start : start + 12] = patch(bytes(data[start : start + 12]))
+    path = tmp_path / "odd.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not a readable demystify model") as caught:
+        dm.load(path)
+    assert str(path) in str(caught.value), what
+
+
 @hypothesis.settings(
     max_examples=150, deadline=2000, suppress_health_check=list(hypothesis.HealthCheck)
 )
