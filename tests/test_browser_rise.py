@@ -23,11 +23,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from lab_server import wait_for_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_one_neuron_then_a_dense_layer.ipynb"
@@ -106,17 +105,7 @@ def lab(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"JupyterLab did not start:\n{(home / 'lab.log').read_text()[-3000:]}"
-                    )
-                time.sleep(0.3)
+        wait_for_lab(server, url, token, home / "lab.log")
         notebook = json.loads((notebooks / NOTEBOOK).read_text(encoding="utf-8"))
         yield {"url": url, "token": token, "analysis": rise.analyse(notebook)}
     finally:
