@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from . import backend, checks
-from .activations import sigmoid, softmax_with_log
+from .activations import sigmoid, softmax, softmax_with_log
 from .backend import Array
 
 
@@ -46,6 +46,10 @@ class Loss:
         y = checks.real_array(y, where)
         if y.shape[1:] != (n_outputs,) and not (y.ndim == 1 and n_outputs == 1):
             raise ValueError(f"{where} have shape {y.shape}; the network has {n_outputs} outputs")
+
+    def predictions(self, outputs: Array) -> Array:
+        """What the loss reads the network's outputs as (here: the values themselves)."""
+        return outputs
 
     def forward(self, pred: Array, target) -> float:
         raise NotImplementedError
@@ -110,6 +114,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     classifier = True
+    predictions = staticmethod(sigmoid)  # the probability of class 1
 
     def check_targets(self, y, n_outputs: int, where: str = "targets") -> None:
         super().check_targets(y, n_outputs, where)
@@ -139,6 +144,7 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     classifier = True
+    predictions = staticmethod(softmax)  # a probability for every class
 
     def check_targets(self, y, n_outputs: int, where: str = "labels") -> None:
         """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot rows."""
