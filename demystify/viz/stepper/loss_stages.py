@@ -45,6 +45,10 @@ class LossView:
         """The loss reads the outputs as they are (P is Z)."""
         return np.array_equal(self.P, self.z)
 
+    def units(self, i: int, j: int) -> list[tuple[int, int]]:
+        """The output unit an entry belongs to, on the picture."""
+        return [(self.column, j)]
+
     @property
     def p_name(self) -> str:
         return self.out if self.same else "P"
@@ -65,165 +69,178 @@ def _labels(Y: np.ndarray) -> list[int] | None:
 # --- P --------------------------------------------------------------------------------------
 
 
+def _softmax(view: LossView) -> Stage | None:
+    z, P, out = view.z, view.P, view.out
+    exps = np.exp(z - z.max(axis=1, keepdims=True))
+    if not _agrees(P, exps / exps.sum(axis=1, keepdims=True)):
+        return None
+
+    def explain(i: int, j: int) -> Entry:
+        row = range(z.shape[1])
+        symbols = f"exp({out}[{i},{j}]) / ({terms_sum([f'exp({out}[{i},{m}])' for m in row])})"
+        each = [f"exp({number(z[i, m])})" for m in row]
+        values = f"exp({number(z[i, j])}) / ({terms_sum(each)})"
+        cells = {out: [(i, m) for m in row], "P": [(i, j)]}
+        return Entry(written("P", i, j, symbols, values, P[i, j]), cells, [], [(view.column, j)])
+
+    return view.make(
+        "loss",
+        f"P = softmax({out})",
+        f"P[i,j] = \\frac{{e^{{{tex(out)}[i,j]}}}}{{\\sum_m e^{{{tex(out)}[i,m]}}}}",
+        {out: z, "P": P},
+        ["softmax(", out, ")", "=", "P"],
+        f"{shape(z)} → {shape(P)}: each row becomes probabilities adding up to 1",
+        f"The scores of each example become probabilities: what {view.name}.predictions "
+        "reads the outputs as.",
+        explain,
+        column=view.column,
+    )
+
+
+def _sigmoid(view: LossView) -> Stage | None:
+    z, P, out = view.z, view.P, view.out
+    if not _agrees(P, 1.0 / (1.0 + np.exp(-z))):
+        return None
+    return view.make(
+        "loss",
+        f"P = σ({out})",
+        f"P = \\sigma({tex(out)}) = \\frac{{1}}{{1 + e^{{-{tex(out)}}}}}",
+        {out: z, "P": P},
+        ["σ(", out, ")", "=", "P"],
+        f"{shape(z)} → {shape(P)}: each score becomes a probability of class 1",
+        f"The sigmoid squashes each score into (0, 1): what {view.name}.predictions "
+        "reads the outputs as.",
+        elementwise(("P", P), [(out, z)], "1 / (1 + exp(−{0}))", None, view.units),
+        column=view.column,
+    )
+
+
+def _own_predictions(view: LossView) -> Stage:
+    z, P, out = view.z, view.P, view.out
+    return view.make(
+        "loss",
+        f"P = predictions({out})",
+        f"P = \\mathrm{{predictions}}({tex(out)})",
+        {out: z, "P": P},
+        ["predictions(", out, ")", "=", "P"],
+        f"{shape(z)} → {shape(P)}",
+        f"What {view.name}.predictions reads the outputs as.",
+        lambda i, j: Entry(f"P[{i},{j}] = {number(P[i, j])}", {"P": [(i, j)]}, [], []),
+        column=view.column,
+    )
+
+
 def prediction_stages(view: LossView) -> list[Stage]:
     """``P = softmax(Z)`` or ``P = σ(Z)``; none when the loss reads Z as it is."""
-    z, P, out, units = view.z, view.P, view.out, (lambda i, j: [(view.column, j)])
     if view.same:
         return []
-    exps = np.exp(z - z.max(axis=1, keepdims=True))
-    if _agrees(P, exps / exps.sum(axis=1, keepdims=True)):
-
-        def explain(i: int, j: int) -> Entry:
-            row = range(z.shape[1])
-            symbols = f"exp({out}[{i},{j}]) / ({terms_sum([f'exp({out}[{i},{m}])' for m in row])})"
-            each = [f"exp({number(z[i, m])})" for m in row]
-            values = f"exp({number(z[i, j])}) / ({terms_sum(each)})"
-            cells = {out: [(i, m) for m in row], "P": [(i, j)]}
-            return Entry(written("P", i, j, symbols, values, P[i, j]), cells, [], units(i, j))
-
-        formula = f"P[i,j] = \\frac{{e^{{{tex(out)}[i,j]}}}}{{\\sum_m e^{{{tex(out)}[i,m]}}}}"
-        return [
-            view.make(
-                "loss",
-                f"P = softmax({out})",
-                formula,
-                {out: z, "P": P},
-                ["softmax(", out, ")", "=", "P"],
-                f"{shape(z)} → {shape(P)}: each row becomes probabilities adding up to 1",
-                "The scores of each example become probabilities: what "
-                f"{view.name}.predictions reads the outputs as.",
-                explain,
-                column=view.column,
-            )
-        ]
-    if _agrees(P, 1.0 / (1.0 + np.exp(-z))):
-        pattern = "1 / (1 + exp(−{0}))"
-        return [
-            view.make(
-                "loss",
-                f"P = σ({out})",
-                f"P = \\sigma({tex(out)}) = \\frac{{1}}{{1 + e^{{-{tex(out)}}}}}",
-                {out: z, "P": P},
-                ["σ(", out, ")", "=", "P"],
-                f"{shape(z)} → {shape(P)}: each score becomes a probability of class 1",
-                f"The sigmoid squashes each score into (0, 1): what {view.name}.predictions "
-                "reads the outputs as.",
-                elementwise(("P", P), [(out, z)], pattern, units=units),
-                column=view.column,
-            )
-        ]
-    return [
-        view.make(
-            "loss",
-            f"P = predictions({out})",
-            f"P = \\mathrm{{predictions}}({tex(out)})",
-            {out: z, "P": P},
-            ["predictions(", out, ")", "=", "P"],
-            f"{shape(z)} → {shape(P)}",
-            f"What {view.name}.predictions reads the outputs as.",
-            lambda i, j: Entry(f"P[{i},{j}] = {number(P[i, j])}", {"P": [(i, j)]}, [], []),
-            column=view.column,
-        )
-    ]
+    return [_softmax(view) or _sigmoid(view) or _own_predictions(view)]
 
 
 # --- L --------------------------------------------------------------------------------------
 
 
-def _loss_stage(view: LossView, name, formula, arrays, layout, shapes, note, text, cells):
+def _loss_stage(view: LossView, name, formula, arrays, layout, note, text, cells) -> Stage:
     return view.make(
         "loss",
         name,
         formula,
         arrays,
         layout,
-        shapes,
+        f"{shape(view.z)} → one number",
         note,
         lambda i, j: Entry(text, {**cells, "L": [(0, 0)]}, [], []),
         column=view.column,
     )
 
 
+def _cross_entropy(view: LossView) -> Stage | None:
+    P, Y, n, labels = view.P, view.Y, view.n, _labels(view.Y)
+    if view.same or labels is None:
+        return None
+    picked = list(enumerate(labels))
+    with np.errstate(all="ignore"):
+        if not _agrees(-np.mean([np.log(P[r, c]) for r, c in picked]), view.value):
+            return None
+    symbols = terms_sum([f"log P[{r},{c}]" for r, c in picked])
+    values = terms_sum([f"log({factor(P[r, c])})" for r, c in picked])
+    return _loss_stage(
+        view,
+        "L = −mean of log P[i, yᵢ]",
+        f"L = -\\frac{{1}}{{{n}}}\\sum_i \\log P[i, y_i]",
+        {"P": P, "Y": Y, "L": np.array([[view.value]])},
+        ["−mean of log", "P", "where", "Y", "is 1", "=", "L"],
+        "Y holds the labels as one-hot rows. The loss is small when every true class "
+        "gets a probability near 1.",
+        f"L = −({symbols}) / {n}\n  = −({values}) / {n} = {number(view.value)}",
+        {"P": picked, "Y": picked},
+    )
+
+
+def _binary_cross_entropy(view: LossView) -> Stage | None:
+    P, Y, every = view.P, view.Y, list(np.ndindex(view.Y.shape))
+    if view.same or not np.all((Y == 0) | (Y == 1)):
+        return None
+    with np.errstate(all="ignore"):
+        if not _agrees(-np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P)), view.value):
+            return None
+    one = [f"log P[{r},{c}]" if Y[r, c] else f"log(1 − P[{r},{c}])" for r, c in every]
+    nums = [
+        f"log({factor(P[r, c])})" if Y[r, c] else f"log(1 − {factor(P[r, c])})" for r, c in every
+    ]
+    return _loss_stage(
+        view,
+        "L = −mean of Y log P + (1 − Y) log(1 − P)",
+        f"L = -\\frac{{1}}{{{Y.size}}}\\sum_{{i,j}} Y \\log P + (1 - Y) \\log(1 - P)",
+        {"P": P, "Y": Y, "L": np.array([[view.value]])},
+        ["−mean of", "Y", "log", "P", "+ (1 − Y) log(1 − P)", "=", "L"],
+        "Binary cross-entropy: log P where the target is 1, log(1 − P) where it is 0. "
+        "(The loss computes it from the scores, never taking the log of 0.)",
+        f"L = −({terms_sum(one)}) / {Y.size}\n"
+        f"  = −({terms_sum(nums)}) / {Y.size} = {number(view.value)}",
+        {"P": every, "Y": every},
+    )
+
+
+def _squared_error(view: LossView) -> Stage | None:
+    z, Y, p, every = view.z, view.Y, view.p_name, list(np.ndindex(view.Y.shape))
+    if not (view.same and _agrees(np.mean((z - Y) ** 2), view.value)):
+        return None
+    symbols = terms_sum([f"({p}[{r},{c}] − Y[{r},{c}])²" for r, c in every])
+    values = terms_sum([f"({factor(z[r, c])} − {factor(Y[r, c])})²" for r, c in every])
+    return _loss_stage(
+        view,
+        f"L = mean of ({p} − Y)²",
+        f"L = \\frac{{1}}{{{Y.size}}}\\sum_{{i,j}} ({tex(p)}[i,j] - Y[i,j])^2",
+        {p: z, "Y": Y, "L": np.array([[view.value]])},
+        ["mean of (", p, "−", "Y", ")²", "=", "L"],
+        "The mean squared error: the average over every entry, rows and outputs.",
+        f"L = ({symbols}) / {Y.size}\n  = ({values}) / {Y.size} = {number(view.value)}",
+        {p: every, "Y": every},
+    )
+
+
+def _own_value(view: LossView) -> Stage:
+    p = view.p_name
+    return _loss_stage(
+        view,
+        f"L = {view.name}({p}, Y)",
+        f"L = \\mathrm{{loss}}({tex(p)}, Y)",
+        {p: view.P, "Y": view.Y, "L": np.array([[view.value]])},
+        ["loss(", p, ",", "Y", ")", "=", "L"],
+        f"{view.name} computes it (its own formula, not written out here).",
+        f"L = {number(view.value)} (from {view.name})",
+        {},
+    )
+
+
 def value_stages(view: LossView) -> list[Stage]:
     """``L``, written out when a known formula of the shown numbers gives the loss's value."""
-    P, Y, z, n, p, value = view.P, view.Y, view.z, view.n, view.p_name, view.value
-    L, every = np.array([[value]]), list(np.ndindex(Y.shape))
-    labels, result = _labels(Y), number(value)
-    with np.errstate(all="ignore"):
-        picked = [(r, c) for r, c in enumerate(labels)] if labels else []
-        if (
-            labels
-            and not view.same
-            and _agrees(-np.mean([np.log(P[r, c]) for r, c in picked]), value)
-        ):
-            symbols = terms_sum([f"log P[{r},{c}]" for r, c in picked])
-            values = terms_sum([f"log({factor(P[r, c])})" for r, c in picked])
-            return [
-                _loss_stage(
-                    view,
-                    "L = −mean of log P[i, yᵢ]",
-                    f"L = -\\frac{{1}}{{{n}}}\\sum_i \\log P[i, y_i]",
-                    {"P": P, "Y": Y, "L": L},
-                    ["−mean of log", "P", "where", "Y", "is 1", "=", "L"],
-                    f"{shape(P)} → one number",
-                    "Y holds the labels as one-hot rows. The loss is small when every true class "
-                    "gets a probability near 1.",
-                    f"L = −({symbols}) / {n}\n  = −({values}) / {n} = {result}",
-                    {"P": picked, "Y": picked},
-                )
-            ]
-        binary = np.all((Y == 0) | (Y == 1))
-        bce = -np.mean(Y * np.log(P) + (1 - Y) * np.log(1 - P))
-        if binary and not view.same and _agrees(bce, value):
-            one = [f"log P[{r},{c}]" if Y[r, c] else f"log(1 − P[{r},{c}])" for r, c in every]
-            nums = [
-                f"log({factor(P[r, c])})" if Y[r, c] else f"log(1 − {factor(P[r, c])})"
-                for r, c in every
-            ]
-            return [
-                _loss_stage(
-                    view,
-                    "L = −mean of Y log P + (1 − Y) log(1 − P)",
-                    f"L = -\\frac{{1}}{{{Y.size}}}\\sum_{{i,j}} Y \\log P + (1 - Y) \\log(1 - P)",
-                    {"P": P, "Y": Y, "L": L},
-                    ["−mean of", "Y", "log", "P", "+ (1 − Y) log(1 − P)", "=", "L"],
-                    f"{shape(P)} → one number",
-                    "Binary cross-entropy: log P where the target is 1, log(1 − P) where it is 0. "
-                    "(The loss computes it from the scores, never taking the log of 0.)",
-                    f"L = −({terms_sum(one)}) / {Y.size}\n"
-                    f"  = −({terms_sum(nums)}) / {Y.size} = {result}",
-                    {"P": every, "Y": every},
-                )
-            ]
-    if view.same and _agrees(np.mean((z - Y) ** 2), value):
-        symbols = terms_sum([f"({p}[{r},{c}] − Y[{r},{c}])²" for r, c in every])
-        values = terms_sum([f"({factor(z[r, c])} − {factor(Y[r, c])})²" for r, c in every])
-        return [
-            _loss_stage(
-                view,
-                f"L = mean of ({p} − Y)²",
-                f"L = \\frac{{1}}{{{Y.size}}}\\sum_{{i,j}} ({tex(p)}[i,j] - Y[i,j])^2",
-                {p: z, "Y": Y, "L": L},
-                ["mean of (", p, "−", "Y", ")²", "=", "L"],
-                f"{shape(z)} → one number",
-                "The mean squared error: the average over every entry, rows and outputs.",
-                f"L = ({symbols}) / {Y.size}\n  = ({values}) / {Y.size} = {result}",
-                {p: every, "Y": every},
-            )
-        ]
-    return [
-        _loss_stage(
-            view,
-            f"L = {view.name}({p}, Y)",
-            f"L = \\mathrm{{loss}}({tex(p)}, Y)",
-            {p: view.P, "Y": Y, "L": L},
-            ["loss(", p, ",", "Y", ")", "=", "L"],
-            f"{shape(z)} → one number",
-            f"{view.name} computes it (its own formula, not written out here).",
-            f"L = {result} (from {view.name})",
-            {},
-        )
-    ]
+    for form in (_cross_entropy, _binary_cross_entropy, _squared_error):
+        stage = form(view)
+        if stage is not None:
+            return [stage]
+    return [_own_value(view)]
 
 
 # --- dL/dZ ----------------------------------------------------------------------------------
