@@ -117,6 +117,8 @@ def stage_figure(model, stage: Stage, entry: Entry, inches: float = 0.72) -> Fig
     ax = fig.add_subplot()
     draw_stage(ax, model, stage, entry)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    y0 += 1.0  # draw_network leaves room below its three-line column labels; this needs less
+    ax.set_ylim(y0, y1)
     scale = min(inches, 7.0 / (x1 - x0), 5.0 / (y1 - y0))
     fig.set_size_inches(scale * (x1 - x0) + 0.3, scale * (y1 - y0) + 0.45)
     return fig
