@@ -233,28 +233,35 @@ def test_the_checker_catches_the_numbers_the_old_stepper_showed():
     assert printed_sum_holds("x = ...\n = 0.223·(-0.153) + 0·0.132 = -0.0341")
 
 
-@pytest.mark.parametrize("activation", [dm.ReLU, dm.Tanh, dm.Sigmoid], ids=lambda a: a.__name__)
-@pytest.mark.parametrize("loss_name", ["softmax", "binary", "mse"])
-def test_every_shown_number_follows_from_the_numbers_beside_it(loss_name, activation):
-    stepper_, model, loss, X, y = consistency_case(loss_name, activation)
-    seen, n, checked = {}, len(X), []
+def check_every_stage(stepper_, n: int) -> tuple[dict, list[str]]:
+    """Each stage but the last: its result from its operands, its names, its written-out sums.
+
+    Returns the matrices seen by name and the phases checked.
+    """
+    seen, checked = {}, []
     for stage in stepper_.stages[:-1]:
         *operands, result = stage.arrays
         for name in operands:
             register(seen, name, stage.arrays[name], stage.name)
-        if stage.phase != "update":
-            np.testing.assert_allclose(
-                stage.arrays[result], recompute(stage, seen, n), rtol=1e-12, atol=1e-15
-            )
+        np.testing.assert_allclose(
+            stage.arrays[result], recompute(stage, seen, n), rtol=1e-12, atol=1e-15
+        )
+        if stage.phase != "update":  # "W1 new" is new; every other result keeps its name
             register(seen, result, stage.arrays[result], stage.name)
-        else:
-            np.testing.assert_allclose(stage.arrays[result], recompute(stage, seen, n), rtol=1e-12)
-        rows, cols = stage.arrays[result].shape
-        for i in range(rows):
-            for j in range(cols):
-                text = stage.written_out(i, j)
-                assert printed_sum_holds(text), f"{stage.name}: {text}"
+        for i, j in np.ndindex(stage.arrays[result].shape):
+            text = stage.written_out(i, j)
+            assert printed_sum_holds(text), f"{stage.name}: {text}"
         checked.append(stage.phase)
+    return seen, checked
+
+
+@pytest.mark.parametrize("activation", [dm.ReLU, dm.Tanh, dm.Sigmoid], ids=lambda a: a.__name__)
+@pytest.mark.parametrize("loss_name", ["softmax", "binary", "mse"])
+def test_every_shown_number_follows_from_the_numbers_beside_it(loss_name, activation):
+    stepper_, model, loss, X, y = consistency_case(loss_name, activation)
+    seen, checked = check_every_stage(stepper_, len(X))
+    assert checked.count("loss") == (1 if loss_name == "mse" else 2)  # P is Z for the MSE
+    assert checked.count("backward") == 7 and checked.count("update") == 4
     # "L again": the last stage's numbers from the new weights the update stages showed
     final, updates = stepper_.stages[-1], [s for s in stepper_.stages if s.phase == "update"]
     new = [s.arrays[s.result].reshape(p.shape) for s, p in zip(updates, model.parameters())]
@@ -264,26 +271,14 @@ def test_every_shown_number_follows_from_the_numbers_beside_it(loss_name, activa
     check.set_weights(new)
     assert final.arrays["L after"][0, 0] == pytest.approx(loss(check.outputs(X), y), rel=1e-12)
     assert final.arrays["L before"][0, 0] == seen["L"][0, 0]
-    assert checked.count("loss") == (1 if loss_name == "mse" else 2)  # P is Z for the MSE
-    assert {"forward", "loss", "backward", "update"} <= set(checked)
 
 
 def test_two_hidden_layers_are_consistent_too():
     stepper_, *_ = consistency_case("softmax", dm.Tanh, hidden=(3, 3), seed=3)
     names = [stage.name for stage in stepper_.stages]
     assert "dA2 = dZ3 @ W3ᵀ" in names and "dZ2 = dA2 ⊙ tanh′(Z2)" in names
-    seen = {}
-    for stage in stepper_.stages[:-1]:
-        *operands, result = stage.arrays
-        for name in operands:
-            register(seen, name, stage.arrays[name], stage.name)
-        np.testing.assert_allclose(stage.arrays[result], recompute(stage, seen, 4), rtol=1e-12)
-        if stage.phase != "update":
-            register(seen, result, stage.arrays[result], stage.name)
-        assert all(
-            printed_sum_holds(stage.written_out(*ij))
-            for ij in np.ndindex(stage.arrays[result].shape)
-        )
+    _, checked = check_every_stage(stepper_, 4)
+    assert len(checked) == len(stepper_.stages) - 1 == 24
 
 
 # --- the stages and their numbers --------------------------------------------------------------
@@ -664,7 +659,14 @@ def test_the_arrow_keys_step_through_the_stages(stepper):
 
 
 class FakeKernelShell:
+    """What `notebook.in_a_kernel` and pyplot ask of IPython's shell in a kernel."""
+
     kernel = object()
+
+    class events:
+        @staticmethod
+        def register(event, callback):
+            pass
 
 
 def test_show_in_a_kernel_displays_the_widget_with_a_picture_beside_it(monkeypatch, stepper):

@@ -9,6 +9,7 @@ arrow keys do what Back and Next do while the focus is inside the stepper
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from .. import notebook
@@ -17,16 +18,27 @@ from .text import cell
 PLAY_INTERVAL_MS = 1500  # long enough to read a stage's name before the next one
 
 
-def keys_widget(on_step):
-    """An anywidget that reports ← (-1) and → (+1) to `on_step`; None without anywidget."""
+@functools.cache
+def _keys_class():
+    """The anywidget class of the keys (made once, on first use); None without anywidget."""
     try:
         import anywidget
     except ImportError:
         return None
 
     class Keys(anywidget.AnyWidget):
+        """Reports ← (-1) and → (+1) pressed inside the stepper, as a message ``{"step": ±1}``."""
+
         _esm = Path(__file__).with_name("keys.js")
 
+    return Keys
+
+
+def keys_widget(on_step):
+    """A widget that hands each ← (-1) and → (+1) to `on_step`; None without anywidget."""
+    Keys = _keys_class()
+    if Keys is None:
+        return None
     keys = Keys()
     keys.on_msg(lambda _, content, buffers: on_step(int(content.get("step", 0))))
     return keys
@@ -45,7 +57,7 @@ def build(stepper) -> dict:
         "stage": w.Dropdown(
             options=[(stepper.title(k), k) for k in range(len(stepper.stages))],
             value=stepper.index,
-            layout=w.Layout(width="420px"),
+            layout=w.Layout(width="380px"),
         ),
         "formula": w.HTMLMath(layout=w.Layout(flex="1 1 auto", min_width="0")),
         "tables": w.HTML(),
