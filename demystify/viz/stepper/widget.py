@@ -67,6 +67,8 @@ def build(stepper) -> dict:
     }
     for name, item in ui.items():
         item.add_class(f"dm-{name}")
+    for name in ("reset", "back", "next"):
+        ui[name].layout.width = "96px"  # room on one line for Play, the stage list and the keys
     ui["syncing"] = False
     ui["next"].on_click(lambda _: stepper.next())
     ui["back"].on_click(lambda _: stepper.back())
