@@ -9,7 +9,6 @@ phases all fail and which still writes its report. A stand-in `cupy` package put
 path makes each case the same on every machine, one with a real GPU included.
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "gpu_check.py"
@@ -38,10 +38,7 @@ STAND_INS = {
 
 @pytest.fixture(scope="module")
 def gpu_check():
-    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gpu_check", SCRIPT)
 
 
 def stand_in_cupy(folder: Path, kind: str) -> dict:
