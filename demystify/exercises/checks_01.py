@@ -1,12 +1,84 @@
-"""Checkers for the exercises of notebook 01 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 01; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
 """
 
+import numpy as np
+
 from .harness import cases, checker, dense_layer, describe
 
-__all__: list[str] = ["dense_forward_columns"]
+__all__: list[str] = ["neuron_forward", "dense_forward", "dense_forward_columns"]
+
+
+@checker
+def neuron_forward(run, neuron_forward):
+    """Check ``neuron_forward(inputs, weights, bias) -> float``: a weighted sum plus a bias."""
+    for number, (rng, n) in enumerate(zip(cases(), (3, 5, 1)), start=1):
+        args = {
+            "inputs": rng.normal(size=n),
+            "weights": rng.normal(size=n),
+            "bias": float(rng.normal()),
+        }
+        run.case = f"{number}, with {describe(args)}"
+        inputs, weights, bias = args.values()
+        expected = dense_layer(weights[:, None], [bias]).forward(inputs[None, :])[0, 0]
+        received = run.call(neuron_forward, "neuron_forward", args)
+        run.compare(
+            "the output",
+            expected,
+            received,
+            scalar=True,
+            mistakes=[
+                (
+                    "you returned one number per input: add the products up into one number "
+                    "(np.dot(inputs, weights) + bias)",
+                    inputs * weights + bias,
+                ),
+                ("the bias is missing: add it once, after the weighted sum", inputs @ weights),
+                (
+                    "the bias was added to every product; add it once, to the sum",
+                    np.sum(inputs * weights + bias),
+                ),
+            ],
+        )
+
+
+@checker
+def dense_forward(run, dense_forward):
+    """Check ``dense_forward(x, weights, bias) -> (batch, n_out)``."""
+    shapes = ((4, 3, 3), (5, 3, 2), (1, 4, 6))  # (batch, n_in, n_out); square weights first
+    for number, (rng, (batch, n_in, n_out)) in enumerate(zip(cases(), shapes), start=1):
+        args = {
+            "x": rng.normal(size=(batch, n_in)),
+            "weights": rng.normal(size=(n_in, n_out)),
+            "bias": rng.normal(size=n_out),
+        }
+        run.case = f"{number}, with {describe(args)}"
+        x, weights, bias = args.values()
+        received = run.call(dense_forward, "dense_forward", args)
+        run.compare(
+            "the output",
+            dense_layer(weights, bias).forward(x),
+            received,
+            mistakes=[
+                (
+                    "the weights look transposed: they have shape (n_in, n_out), "
+                    "so the product is x @ weights, (batch, n_in) @ (n_in, n_out), with no .T",
+                    lambda: x @ weights.T + bias,
+                ),
+                (
+                    "the bias is missing: add it after the matrix product "
+                    "(it broadcasts over the rows)",
+                    x @ weights,
+                ),
+                (
+                    "x and weights are multiplied entry by entry: "
+                    "use the matrix product x @ weights",
+                    lambda: x * weights + bias,
+                ),
+            ],
+        )
 
 
 @checker

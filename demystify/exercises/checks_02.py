@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebook 02 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 02; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
@@ -10,7 +10,68 @@ from .. import activations, layers, losses, model
 from ..gradcheck import gradcheck
 from .harness import cases, checker, describe
 
-__all__: list[str] = ["leaky_relu", "softplus"]
+__all__: list[str] = ["relu", "leaky_relu", "softplus"]
+
+
+@checker
+def relu(run, relu, relu_derivative):
+    """Check ``relu(x)`` and ``relu_derivative(x)``, element by element, on 1-D and 2-D arrays."""
+    for number, (rng, shape) in enumerate(zip(cases(), ((7,), (3, 4), (2, 5))), start=1):
+        x = rng.normal(size=shape)
+        x = np.where(
+            np.abs(x) < 0.05, 0.5, x
+        )  # keep away from the kink at 0, where slopes may differ
+        args = {"x": x}
+        run.case = f"{number}, with {describe(args)}"
+        layer = activations.ReLU()
+        expected = layer.forward(x)
+        slope = layer.backward(np.ones_like(x))  # dL/dy = 1 leaves exactly f'(x)
+        received = run.call(relu, "relu", args)
+        run.compare(
+            "relu(x)",
+            expected,
+            received,
+            mistakes=[
+                (
+                    "np.max(x, 0) is the largest value along axis 0; "
+                    "the element-wise maximum is np.maximum(x, 0)",
+                    lambda: np.max(x, 0),
+                ),
+                (
+                    "that keeps the negative part; ReLU keeps the positive part (max(x, 0))",
+                    np.minimum(x, 0),
+                ),
+                ("that looks like the derivative; relu should return max(x, 0) itself", slope),
+            ],
+        )
+        received = run.call(relu_derivative, "relu_derivative", args)
+        run.compare(
+            "relu_derivative(x)",
+            slope,
+            received,
+            mistakes=[
+                (
+                    "that is ReLU itself; its derivative (slope) is 1 where x > 0 and 0 elsewhere",
+                    expected,
+                ),
+                (
+                    "the slope is 1 for positive inputs and 0 for negative ones, "
+                    "not the other way round",
+                    (x < 0).astype(float),
+                ),
+            ],
+        )
+    x = cases((3,))[0].normal(size=(3, 4))
+    kept = x.copy()
+    run.case = "4, checking that your relu leaves its input alone"
+    run.call(relu, "relu", {"x": x}, copy=False)
+    if not np.array_equal(x, kept):
+        run.fail(
+            "relu changed the array it was given "
+            "(an in-place edit such as x[x < 0] = 0 overwrites the caller's data).",
+            "return a new array instead, e.g. np.maximum(x, 0)",
+        )
+    run.passed += 1
 
 
 def _away_from_zero(x):

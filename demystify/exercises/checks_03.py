@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebook 03 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 03; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
@@ -9,7 +9,91 @@ import numpy as np
 from .. import losses
 from .harness import cases, checker, describe
 
-__all__: list[str] = ["binary_cross_entropy"]
+__all__: list[str] = ["softmax_cross_entropy", "binary_cross_entropy"]
+
+
+@checker
+def softmax_cross_entropy(run, softmax_cross_entropy):
+    """Check ``softmax_cross_entropy(logits, labels) -> (mean_loss, grad_logits)``.
+
+    Large logits too: a softmax that overflows is named.
+    """
+    rngs = cases((0, 1, 2))
+    large = np.array(
+        [
+            [1000.0, 998.0, 995.0, 999.5],
+            [-1000.0, -1003.0, -999.0, -1001.0],
+            [710.0, 0.0, -710.0, 300.0],
+        ]
+    )  # exp(710) is already inf in float64
+    logitscases = [rngs[0].normal(size=(4, 3)), 3 * rngs[1].normal(size=(6, 5)), large]
+    for number, (rng, logits) in enumerate(zip(rngs, logitscases), start=1):
+        batch, classes = logits.shape
+        args = {"logits": logits, "labels": rng.integers(0, classes, size=batch)}
+        run.case = f"{number}, with {describe(args)}" + (
+            " -- very large logits" if number == 3 else ""
+        )
+        labels = args["labels"]
+        loss = losses.SoftmaxCrossEntropy()
+        expected_loss = loss.forward(logits, labels)
+        expected_grad = loss.backward()
+        received = run.call(softmax_cross_entropy, "softmax_cross_entropy", args)
+        mean_loss, grad = run.outputs(received, ("mean_loss", "grad_logits"))
+        overflow = (
+            "softmax overflow: np.exp of a large logit is inf, and inf / inf is nan. "
+            "Subtract each row's maximum first, logits - logits.max(axis=1, keepdims=True): "
+            "it changes nothing mathematically and keeps exp from overflowing"
+        )
+        probs = expected_grad * batch + np.eye(classes)[labels]
+        per_example = -np.log(np.clip(probs[np.arange(batch), labels], 1e-300, None))
+        run.compare(
+            "mean_loss",
+            expected_loss,
+            mean_loss,
+            scalar=True,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is the mean over the batch "
+                    "(divide the sum by the number of rows)",
+                    expected_loss * batch,
+                ),
+                (
+                    "return one number, the mean over the batch, not one loss per example",
+                    per_example,
+                ),
+                ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
+            ]
+            + ([(overflow, np.nan), (overflow, np.inf)] if number == 3 else []),
+        )
+        run.compare(
+            "grad_logits",
+            expected_grad,
+            grad,
+            mistakes=[
+                (
+                    "mean vs sum: the loss is a mean over the batch, "
+                    "so divide the gradient by the batch size",
+                    expected_grad * batch,
+                ),
+                (
+                    "subtract 1 at each row's true class: the gradient is "
+                    "(softmax - one_hot(labels)) / batch",
+                    probs / batch,
+                ),
+                (
+                    "the gradient is softmax - one_hot, not one_hot - softmax (watch the sign)",
+                    -expected_grad,
+                ),
+            ]
+            + ([(overflow, lambda: _naive_softmax_grad(logits, labels))] if number == 3 else []),
+        )
+
+
+def _naive_softmax_grad(logits, labels):
+    """What the gradient becomes when softmax skips the max subtraction: nan for large logits."""
+    exps = np.exp(logits)
+    probs = exps / exps.sum(axis=1, keepdims=True)
+    return (probs - np.eye(logits.shape[1])[labels]) / len(logits)
 
 
 @checker

@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebook 05 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 05; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
@@ -12,7 +12,88 @@ from .. import optim
 from ..parameter import Parameter
 from .harness import cases, checker, describe
 
-__all__: list[str] = ["adam_step"]
+__all__: list[str] = ["sgd_momentum_step", "adam_step"]
+
+
+@checker
+def sgd_momentum_step(run, sgd_momentum_step):
+    """Check ``sgd_momentum_step(weights, grad, velocity, lr, momentum)``.
+
+    It returns ``(new_weights, new_velocity)``.
+    """
+    settings = (((3, 4), 0.1, 0.9), ((5,), 0.05, 0.5), ((2, 3), 0.3, 0.99))
+    for number, (rng, (shape, lr, momentum)) in enumerate(zip(cases(), settings), start=1):
+        args = {
+            "weights": rng.normal(size=shape),
+            "grad": rng.normal(size=shape),
+            "velocity": rng.normal(size=shape),
+            "lr": lr,
+            "momentum": momentum,
+        }
+        run.case = f"{number}, with {describe(args)}"
+        w, g, v, _, _ = args.values()
+        parameter = Parameter(w.copy())
+        parameter.grad = g.copy()
+        optimizer = optim.SGD([parameter], lr=lr, momentum=momentum)
+        optimizer.velocity[0][...] = v
+        optimizer.step()  # the library's update is the reference
+        new_w, new_v = parameter.value, optimizer.velocity[0]
+        received = run.outputs(
+            run.call(sgd_momentum_step, "sgd_momentum_step", args), ("new_weights", "new_velocity")
+        )
+        convention = (
+            "use this course's convention: velocity = momentum * velocity + grad, "
+            "then weights = weights - lr * velocity (lr stays out of the velocity)"
+        )
+        swapped = "the two outputs look swapped: return (new_weights, new_velocity)"
+        run.compare(
+            "new_weights",
+            new_w,
+            received[0],
+            mistakes=[
+                (
+                    "velocity order: update the velocity first, "
+                    "then move the weights with the new velocity",
+                    w - lr * v,
+                ),
+                ("sign: the step goes downhill, weights - lr * velocity", w + lr * new_v),
+                (
+                    "velocity sign: velocity = momentum * velocity + grad, "
+                    "and the weights move by - lr * velocity",
+                    w + lr * (momentum * v - g),
+                ),
+                (convention, w - (momentum * v + lr * g)),
+                (
+                    "the momentum is missing: the weights should move by lr * (new velocity), "
+                    "not lr * grad",
+                    w - lr * g,
+                ),
+                (convention, w - lr * (momentum * v + (1 - momentum) * g)),
+                (swapped, new_v),
+            ],
+        )
+        run.compare(
+            "new_velocity",
+            new_v,
+            received[1],
+            mistakes=[
+                (
+                    "velocity sign: velocity = momentum * velocity + grad "
+                    "(the minus sign belongs to the weight update)",
+                    momentum * v - g,
+                ),
+                (convention, momentum * v + lr * g),
+                (convention, momentum * v - lr * g),
+                (convention, momentum * v + (1 - momentum) * g),
+                ("the velocity should remember the past: momentum * velocity + grad", g),
+                (
+                    "velocity order: the new velocity is momentum * velocity + grad, "
+                    "computed before the weights move",
+                    v,
+                ),
+                (swapped, new_w),
+            ],
+        )
 
 
 def _library_adam(weights, grad, m, v, t, lr, beta1, beta2, eps):
