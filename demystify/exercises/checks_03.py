@@ -26,8 +26,8 @@ def softmax_cross_entropy(run, softmax_cross_entropy):
             [710.0, 0.0, -710.0, 300.0],
         ]
     )  # exp(710) is already inf in float64
-    logitscases = [rngs[0].normal(size=(4, 3)), 3 * rngs[1].normal(size=(6, 5)), large]
-    for number, (rng, logits) in enumerate(zip(rngs, logitscases), start=1):
+    logits_cases = [rngs[0].normal(size=(4, 3)), 3 * rngs[1].normal(size=(6, 5)), large]
+    for number, (rng, logits) in enumerate(zip(rngs, logits_cases), start=1):
         batch, classes = logits.shape
         args = {"logits": logits, "labels": rng.integers(0, classes, size=batch)}
         run.case = f"{number}, with {describe(args)}" + (
@@ -39,54 +39,54 @@ def softmax_cross_entropy(run, softmax_cross_entropy):
         expected_grad = loss.backward()
         received = run.call(softmax_cross_entropy, "softmax_cross_entropy", args)
         mean_loss, grad = run.outputs(received, ("mean_loss", "grad_logits"))
-        overflow = (
-            "softmax overflow: np.exp of a large logit is inf, and inf / inf is nan. "
-            "Subtract each row's maximum first, logits - logits.max(axis=1, keepdims=True): "
-            "it changes nothing mathematically and keeps exp from overflowing"
+        loss_mistakes, grad_mistakes = _softmax_mistakes(
+            logits, labels, expected_loss, expected_grad, large=number == 3
         )
-        probs = expected_grad * batch + np.eye(classes)[labels]
-        per_example = -np.log(np.clip(probs[np.arange(batch), labels], 1e-300, None))
-        run.compare(
-            "mean_loss",
-            expected_loss,
-            mean_loss,
-            scalar=True,
-            mistakes=[
-                (
-                    "mean vs sum: the loss is the mean over the batch "
-                    "(divide the sum by the number of rows)",
-                    expected_loss * batch,
-                ),
-                (
-                    "return one number, the mean over the batch, not one loss per example",
-                    per_example,
-                ),
-                ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
-            ]
-            + ([(overflow, np.nan), (overflow, np.inf)] if number == 3 else []),
-        )
-        run.compare(
-            "grad_logits",
-            expected_grad,
-            grad,
-            mistakes=[
-                (
-                    "mean vs sum: the loss is a mean over the batch, "
-                    "so divide the gradient by the batch size",
-                    expected_grad * batch,
-                ),
-                (
-                    "subtract 1 at each row's true class: the gradient is "
-                    "(softmax - one_hot(labels)) / batch",
-                    probs / batch,
-                ),
-                (
-                    "the gradient is softmax - one_hot, not one_hot - softmax (watch the sign)",
-                    -expected_grad,
-                ),
-            ]
-            + ([(overflow, lambda: _naive_softmax_grad(logits, labels))] if number == 3 else []),
-        )
+        run.compare("mean_loss", expected_loss, mean_loss, scalar=True, mistakes=loss_mistakes)
+        run.compare("grad_logits", expected_grad, grad, mistakes=grad_mistakes)
+
+
+OVERFLOW = (
+    "softmax overflow: np.exp of a large logit is inf, and inf / inf is nan. "
+    "Subtract each row's maximum first, logits - logits.max(axis=1, keepdims=True): "
+    "it changes nothing mathematically and keeps exp from overflowing"
+)
+
+
+def _softmax_mistakes(logits, labels, expected_loss, expected_grad, large: bool):
+    """(hint, what that mistake returns) pairs for the mean loss and for the gradient."""
+    batch, classes = logits.shape
+    probs = expected_grad * batch + np.eye(classes)[labels]
+    per_example = -np.log(np.clip(probs[np.arange(batch), labels], 1e-300, None))
+    loss_mistakes = [
+        (
+            "mean vs sum: the loss is the mean over the batch "
+            "(divide the sum by the number of rows)",
+            expected_loss * batch,
+        ),
+        ("return one number, the mean over the batch, not one loss per example", per_example),
+        ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
+    ]
+    grad_mistakes = [
+        (
+            "mean vs sum: the loss is a mean over the batch, "
+            "so divide the gradient by the batch size",
+            expected_grad * batch,
+        ),
+        (
+            "subtract 1 at each row's true class: the gradient is "
+            "(softmax - one_hot(labels)) / batch",
+            probs / batch,
+        ),
+        (
+            "the gradient is softmax - one_hot, not one_hot - softmax (watch the sign)",
+            -expected_grad,
+        ),
+    ]
+    if large:  # only very large logits make a softmax without the max subtraction overflow
+        loss_mistakes += [(OVERFLOW, np.nan), (OVERFLOW, np.inf)]
+        grad_mistakes += [(OVERFLOW, lambda: _naive_softmax_grad(logits, labels))]
+    return loss_mistakes, grad_mistakes
 
 
 def _naive_softmax_grad(logits, labels):
