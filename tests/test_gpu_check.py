@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import types
 import zipfile
 from pathlib import Path
 
@@ -38,7 +39,17 @@ STAND_INS = {
 
 @pytest.fixture(scope="module")
 def gpu_check():
-    return load_script("gpu_check", SCRIPT)
+    """The check's parts (benchmarks/gpu/), reached the way the script reaches them."""
+    load_script("gpu_check", SCRIPT)  # puts benchmarks/ first on the path, for `gpu`
+    from gpu import process, profile, report, targets, wheels
+
+    return types.SimpleNamespace(
+        **{name: getattr(process, name) for name in ("run_command", "status_of", "junit_counts")},
+        **{name: getattr(report, name) for name in ("render", "write_report")},
+        **{name: getattr(wheels, name) for name in wheels.__dict__ if not name.startswith("_")},
+        targets=targets.targets,
+        profile=profile,
+    )
 
 
 def stand_in_cupy(folder: Path, kind: str) -> dict:
@@ -123,19 +134,15 @@ def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift
             "PyTorch eager CUDA": [9 * mib] * 3,
         },
     }
+    whole, bare = "whole step, as fit takes it", "- without the running accuracy"
+    floor, peer = "hand CuPy loop step (the floor)", "PyTorch eager CUDA step"
     profile = {
         "batches": {
             "128": [
-                {"piece": "whole step, as fit takes it", "us": 1000.0},
-                {"piece": "- without the running accuracy", "us": 900.0},
-                {
-                    "piece": "- and without float(loss) (value left on the GPU)",
-                    "us": 700.0,
-                    "host_us": 690.0,
-                },
-                {"piece": "- and without the label check", "us": 650.0, "host_us": 640.0},
-                {"piece": "hand CuPy loop step (the floor)", "us": 500.0, "host_us": 300.0},
-                {"piece": "PyTorch eager CUDA step", "us": 800.0, "host_us": 700.0},
+                {"piece": whole, "us": 1000.0},
+                {"piece": bare, "us": 900.0, "host_us": 850.0},
+                {"piece": floor, "us": 500.0, "host_us": 300.0},
+                {"piece": peer, "us": 800.0, "host_us": 700.0},
             ]
         }
     }
@@ -179,10 +186,23 @@ def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift
     }
 
 
+def test_the_profile_pieces_here_are_the_ones_it_measures(gpu_check):
+    state = made_up_state()
+    pieces = {row["piece"] for row in state["phases"]["profile"]["data"]["batches"]["128"]}
+    names = gpu_check.profile
+    assert pieces == {names.WHOLE, names.NO_ACCURACY, names.HAND_STEP, names.TORCH_STEP}
+
+
 def test_every_target_met(gpu_check):
     state = made_up_state()
     verdicts = gpu_check.targets(state)
-    assert [verdict for _, verdict, _ in verdicts] == ["MET"] * 5, verdicts
+    assert [verdict.verdict for verdict in verdicts] == ["MET"] * 5, verdicts
+    values = {verdict.target.key: verdict.value for verdict in verdicts}
+    assert values["speed_128"] == pytest.approx(0.50 / 0.60)  # against PyTorch's, same batch
+    assert values["speed_8192"] == pytest.approx(0.110 / 0.100)
+    assert values["tests_cupy"] == 0 and values["memory"] == 0
+    # the worst epoch's difference over its bound: 1e-6 at a loss of 0.3, 1e-4 * 0.3 + 1e-6
+    assert values["digits"] == pytest.approx(1e-6 / (1e-4 * 0.3 + 1e-6), rel=1e-6)
     details = {label: detail for label, _, detail in verdicts}
     assert details["CuPy at batch 128 no slower than PyTorch CUDA eager"].startswith("0.83x")
     report = gpu_check.render(state)
@@ -195,6 +215,10 @@ def test_every_target_met(gpu_check):
 
 def test_missed_targets_are_named_and_the_step_taken_apart(gpu_check):
     state = made_up_state(cupy_128=0.75, cupy_8192=0.130, peaks=(40, 48, 56), cupy_shift=1e-3)
+    values = {verdict.target.key: verdict.value for verdict in gpu_check.targets(state)}
+    assert values["speed_128"] == pytest.approx(0.75 / 0.60)
+    assert values["speed_8192"] == pytest.approx(0.130 / 0.100)
+    assert values["memory"] == 1 and values["digits"] == pytest.approx(1e-3 / 3.1e-5, rel=1e-6)
     verdicts = {label: (verdict, detail) for label, verdict, detail in gpu_check.targets(state)}
     assert verdicts["CuPy at batch 128 no slower than PyTorch CUDA eager"][0] == "MISSED"
     assert verdicts["CuPy at batch 8192 at most 1.25x PyTorch CUDA eager's time"][0] == "MISSED"
@@ -204,10 +228,11 @@ def test_missed_targets_are_named_and_the_step_taken_apart(gpu_check):
     assert digits[0] == "MISSED" and "largest difference 1.00e-03" in digits[1]
     report = gpu_check.render(state)
     assert "Missed: CuPy at batch 128 no slower than PyTorch CUDA eager;" in report
-    # where the time goes, from the step variants: accuracy 100, float() 200, labels 50 µs
+    # where the time goes, from the step variants: accuracy 100 µs, the rest 900 - 500
     assert (
         "A demystify step takes 1000 µs against the hand loop's 500 µs: running accuracy +100 µs, "
-        "float(loss) +200 µs, label check +50 µs" in report
+        "the rest (float(loss) waiting for the GPU, layer calls, out-of-place arrays) +400 µs."
+        in report
     )
     assert "PyTorch eager CUDA takes 800 µs" in report and "launch-bound" in report
     assert "| 2 | 0.500000 | 0.501000 | 1.0e-03 | 0.500000 | 0.500000 | 0.0e+00 | NO |" in report
@@ -393,3 +418,25 @@ def test_a_run_whose_phases_all_fail_still_writes_its_report(tmp_path):
         "profile",
         "tests_torch",
     }
+
+
+def test_the_profile_runs_its_pieces_on_numpy(gpu_check, tmp_path, monkeypatch):
+    """The profile's code, dry, on the CPU: every piece timed, written after each, reported."""
+    profile = gpu_check.profile
+    for name, value in (("TIMED_ROWS", 0), ("MIN_CALLS", 1), ("BEST_OF", 1)):
+        monkeypatch.setattr(profile, name, value)  # one call per timing: this is no benchmark
+    path = tmp_path / "profile.json"
+    found = profile.profile_phase(batches=(16,), json_path=path, backend="numpy")
+    assert json.loads(path.read_text()) == found
+    rows = found["batches"]["16"]
+    pieces = [row["piece"] for row in rows]
+    assert {profile.WHOLE, profile.NO_ACCURACY, profile.HAND_STEP} <= set(pieces)
+    assert len(pieces) == len(set(pieces)) >= 9 and all(row["us"] > 0 for row in rows)
+    state = made_up_state()
+    state["phases"]["profile"]["data"] = found
+    whole, floor = (
+        next(r["us"] for r in rows if r["piece"] == p) for p in (profile.WHOLE, profile.HAND_STEP)
+    )
+    assert f"A demystify step takes {whole:.0f} µs against the hand loop's {floor:.0f} µs" in (
+        gpu_check.render(state)
+    )
