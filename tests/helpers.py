@@ -154,3 +154,31 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     options.setdefault("verbose", 0)
     loss = loss or dm.SoftmaxCrossEntropy()
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+# --- exercise checkers --------------------------------------------------------------------------
+
+
+def stub(*args):
+    """An exercise as a student copy holds it: the body not written yet."""
+    raise NotImplementedError("not implemented yet — your turn")
+
+
+def assert_mistake_named(name: str, functions, output: str, hint: str, capsys) -> None:
+    """``check.<name>(*functions)`` fails, names the wrong `output`, its shapes, and the `hint`."""
+    import re
+
+    from demystify.exercises import ExerciseFailed, check
+
+    with pytest.raises(ExerciseFailed) as caught:
+        getattr(check, name)(*functions)
+    message = str(caught.value)
+    assert message.startswith(f"{name} (check case "), message
+    assert f": {output} is wrong." in message
+    assert re.search(r"expected shape \([\d, ]*\), received shape \([\d, ]*\)", message), message
+    if "(the shape is right)" in message:  # then the first differing entry is shown too
+        assert re.search(
+            r"first difference( at index \([\d, ]+\))?: expected \S+, received \S+", message
+        )
+    assert "\n  hint: " in message and hint in message.split("hint: ")[1], message
+    assert "✅" not in capsys.readouterr().out
