@@ -31,6 +31,7 @@ def read(path: Path):
 
 def test_notebooks_are_numbered_in_order_without_gaps():
     names = [path.name for path in NOTEBOOKS]
+    assert names, "no notebooks found in notebooks/"
     assert all(NAME.match(name) for name in names), f"not named NN_words.ipynb: {names}"
     numbers = [int(number(path)) for path in NOTEBOOKS]
     assert numbers == list(range(len(numbers))), (

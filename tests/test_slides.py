@@ -260,6 +260,7 @@ def test_every_slide_and_fragment_fits_in_chromium(deck):
     assert len({h for h, _ in visited}) == total
     assert images and all(image["ok"] for image in images), [i for i in images if not i["ok"]]
     assert katex >= 20 and errors == 0, f"{katex} formulas, {errors} KaTeX errors"
+    assert len(notes) == total, f"{len(notes)} slides' notes read for {total} slides"
     assert all(re.search(r"◷ \d\d:\d\d · \d+ min", text) for text in notes), "time marks"
     assert all(len(text) > 100 for text in notes), "every slide has speaker notes"
     assert problems == [], "\n".join(problems)

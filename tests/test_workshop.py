@@ -193,6 +193,7 @@ def run_exercises(notebook, solved, folder: Path, everything_before: bool = Fals
         i for i in code if "from demystify.exercises import check" in notebook.cells[i].source
     )
     exercises = [i for i in code if is_exercise(notebook.cells[i])]
+    assert exercises, "no exercise cell (tag `exercise`) in this notebook"
     assert all(i > setup_end for i in exercises), (
         "the checker import must come before the exercises"
     )
@@ -289,6 +290,7 @@ def test_every_present_teaching_notebook_holds_its_exercises():
         for cell in nbformat.read(path, as_version=4).cells
         if "exercise" in cell.get("metadata", {}).get("tags", [])
     ]
+    assert tagged, "no exercise cells found in notebooks/"
     assert all(name for _, name in tagged), (
         f"an exercise cell without a check.<name>(...) call: {tagged}"
     )
