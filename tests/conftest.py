@@ -24,6 +24,7 @@ LANES = {
     "test_browser_stepper.py": ("browser", "slow", "part04"),
     "test_evolve.py": ("part10",),
     "test_gpu_check.py": ("gpu", "part08"),
+    "test_gpu_wheels.py": ("gpu",),
     "test_layers.py": ("part01", "part02"),
     "test_load_untrusted.py": ("part06",),
     "test_losses.py": ("part03",),

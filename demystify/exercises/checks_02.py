@@ -141,6 +141,9 @@ def leaky_relu(run, leaky_relu, leaky_relu_derivative):
         )
 
 
+GRADCHECK_TOLERANCE = 1e-6  # float64 central differences agree with a right backward far better
+
+
 def _softplus(x):
     """The reference softplus ``log(1 + e^x)``, without overflow."""
     return np.logaddexp(0.0, x)
@@ -150,12 +153,25 @@ def _softplus(x):
 def softplus(run, softplus_class):
     """Check a learner's ``Softplus(dm.Activation)``: its `function` against ``log(1 + e^x)``,
     its `derivative` against the library's sigmoid, and the whole layer with `dm.gradcheck`."""
+    layer = _softplus_layer(run, softplus_class)
+    big = np.array([[800.0, -800.0, 40.0], [-40.0, 0.5, -0.5]])  # exp(800) is inf in float64
+    inputs = [3 * rng.normal(size=shape) for rng, shape in zip(cases((0, 1)), ((4, 3), (2, 6)))]
+    for number, x in enumerate(inputs + [big], start=1):
+        run.case = f"{number}, with x of shape {x.shape}" + (
+            " -- very large |x|" if number == 3 else ""
+        )
+        _softplus_case(run, layer, x)
+    _softplus_gradcheck(run, softplus_class)
+
+
+def _softplus_layer(run, softplus_class):
+    """The learner's layer, made with no arguments; fails in words if it is no dm.Activation."""
     try:
         layer = softplus_class()
     except TypeError as error:
         run.fail(
-            f"check.softplus wants your class, as in check.softplus(Softplus); calling it "
-            f"with no arguments failed: {error}"
+            "check.softplus wants your class, as in check.softplus(Softplus); "
+            f"calling it with no arguments failed: {error}"
         )
     if not all(callable(getattr(layer, name, None)) for name in ("forward", "backward")):
         run.fail(
@@ -163,63 +179,53 @@ def softplus(run, softplus_class):
             "which supplies them from your function and derivative.",
             "write it as `class Softplus(dm.Activation):`",
         )
-    big = np.array([[800.0, -800.0, 40.0], [-40.0, 0.5, -0.5]])  # exp(800) is inf in float64
-    inputs = [3 * rng.normal(size=shape) for rng, shape in zip(cases((0, 1)), ((4, 3), (2, 6)))]
-    for number, x in enumerate(inputs + [big], start=1):
-        run.case = f"{number}, with x of shape {x.shape}" + (
-            " -- very large |x|" if number == 3 else ""
-        )
-        expected = _softplus(x)
-        slope = activations.sigmoid(x)  # d/dx log(1 + e^x) = e^x / (1 + e^x)
-        with np.errstate(all="ignore"):
-            naive = np.log(1 + np.exp(x))
-        overflow = (
-            "np.exp(x) overflows for large x (inf, then log(inf) = inf): use "
-            "log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), whose exponent is never positive"
-        )
-        received = run.call(layer.function, "Softplus.function", {"x": x})
-        run.compare(
-            "Softplus().function(x)",
-            expected,
-            received,
-            mistakes=[
-                (overflow, naive),
-                (
-                    "that is sigmoid(x), softplus's derivative; function returns log(1 + e^x)",
-                    slope,
-                ),
-                (
-                    "that is ReLU, max(x, 0); softplus is its smooth version, "
-                    "max(x, 0) + log(1 + e^-|x|)",
-                    np.maximum(x, 0),
-                ),
-                (
-                    "the term log(1 + e^-|x|) is missing its log: log1p(exp(-|x|))",
-                    np.maximum(x, 0) + np.exp(-np.abs(x)),
-                ),
-            ],
-        )
-        received = run.call(layer.derivative, "Softplus.derivative", {"x": x, "y": expected.copy()})
-        with np.errstate(all="ignore"):
-            naive_slope = np.exp(x) / (1 + np.exp(x))
-        run.compare(
-            "Softplus().derivative(x, y)",
-            slope,
-            received,
-            mistakes=[
-                ("that is softplus itself (y); derivative returns its slope", expected),
-                (
-                    "that is sigmoid(-x) = 1 - sigmoid(x) (watch the sign): the slope of "
-                    "log(1 + e^x) is e^x / (1 + e^x) = sigmoid(x), or 1 - e^-y from the output",
-                    activations.sigmoid(-x),
-                ),
-                (
-                    "e^x / (1 + e^x) is inf / inf = nan for large x: compute the sigmoid "
-                    "stably, e.g. 1 - e^-y from the output y, or 1 / (1 + e^-x)",
-                    naive_slope,
-                ),
-            ],
-        )
+    return layer
+
+
+def _softplus_case(run, layer, x) -> None:
+    """The learner's function and derivative at `x`, against the reference and known mistakes."""
+    expected = _softplus(x)
+    slope = activations.sigmoid(x)  # d/dx log(1 + e^x) = e^x / (1 + e^x)
+    with np.errstate(all="ignore"):
+        naive = np.log(1 + np.exp(x))
+        naive_slope = np.exp(x) / (1 + np.exp(x))
+    overflow = (
+        "np.exp(x) overflows for large x (inf, then log(inf) = inf): "
+        "use log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), whose exponent is never positive"
+    )
+    received = run.call(layer.function, "Softplus.function", {"x": x})
+    function_mistakes = [
+        (overflow, naive),
+        ("that is sigmoid(x), softplus's derivative; function returns log(1 + e^x)", slope),
+        (
+            "that is ReLU, max(x, 0); softplus is its smooth version, max(x, 0) + log(1 + e^-|x|)",
+            np.maximum(x, 0),
+        ),
+        (
+            "the term log(1 + e^-|x|) is missing its log: log1p(exp(-|x|))",
+            np.maximum(x, 0) + np.exp(-np.abs(x)),
+        ),
+    ]
+    run.compare("Softplus().function(x)", expected, received, mistakes=function_mistakes)
+    received = run.call(layer.derivative, "Softplus.derivative", {"x": x, "y": expected.copy()})
+    derivative_mistakes = [
+        ("that is softplus itself (y); derivative returns its slope", expected),
+        (
+            "that is sigmoid(-x) = 1 - sigmoid(x) (watch the sign): the slope of "
+            "log(1 + e^x) is e^x / (1 + e^x) = sigmoid(x), or 1 - e^-y from the output",
+            activations.sigmoid(-x),
+        ),
+        (
+            "e^x / (1 + e^x) is inf / inf = nan for large x: compute the sigmoid stably, "
+            "e.g. 1 - e^-y from the output y, or 1 / (1 + e^-x)",
+            naive_slope,
+        ),
+    ]
+    run.compare("Softplus().derivative(x, y)", slope, received, mistakes=derivative_mistakes)
+
+
+def _softplus_gradcheck(run, softplus_class) -> None:
+    """The layer between two dense layers, its backward against central differences."""
     run.case = "4, dm.gradcheck on Dense -> Softplus -> Dense, in float64"
     network = model.Sequential(
         [layers.Dense(3, 4), softplus_class(), layers.Dense(4, 2)], seed=0, dtype="float64"
@@ -228,11 +234,11 @@ def softplus(run, softplus_class):
     y = cases((4,))[0].normal(size=(5, 2))
     errors = gradcheck(network, losses.MeanSquaredError(), x, y)
     worst = max(errors, key=errors.get)
-    if errors[worst] > 1e-6:
+    if errors[worst] > GRADCHECK_TOLERANCE:
         run.fail(
-            f"dm.gradcheck disagrees: the backward pass through your layer differs from central "
-            f"differences of its function (largest relative error {errors[worst]:.2g}, in "
-            f"{worst!r}).",
+            "dm.gradcheck disagrees: the backward pass through your layer differs from "
+            f"central differences of its function (largest relative error {errors[worst]:.2g}, "
+            f"in {worst!r}).",
             "is derivative the slope of exactly the function you wrote?",
         )
     run.passed += 1

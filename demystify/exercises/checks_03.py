@@ -114,61 +114,51 @@ def binary_cross_entropy(run, binary_cross_entropy):
         loss = losses.BinaryCrossEntropy()
         expected_loss = loss.forward(logits, targets)
         expected_grad = loss.backward()
-        size, batch = logits.size, logits.shape[0]
-        with np.errstate(all="ignore"):
-            s = 1 / (1 + np.exp(-logits))
-            per_entry = -targets * np.log(s) - (1 - targets) * np.log(1 - s)
-        stable_per_entry = (
-            np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
-        )
         received = run.call(binary_cross_entropy, "binary_cross_entropy", args)
         mean_loss, grad = run.outputs(received, ("mean_loss", "grad_logits"))
-        log_of_zero = (
-            "log of 0: for a large |z|, sigmoid(z) rounds to exactly 0 or 1 and the log is "
-            "-inf. Compute the loss from the logits: max(z, 0) - z * t + log(1 + e^-|z|)"
-        )
-        run.compare(
-            "mean_loss",
-            expected_loss,
-            mean_loss,
-            scalar=True,
-            mistakes=[
-                (
-                    "mean vs sum: the loss is the mean over every entry (divide by logits.size)",
-                    stable_per_entry.sum(),
-                ),
-                (
-                    "the mean runs over every entry, batch x outputs, not only over the batch: "
-                    "divide the sum by logits.size",
-                    stable_per_entry.sum() / batch,
-                ),
-                ("return one number, the mean, not one loss per entry", stable_per_entry),
-                ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
-            ]
-            + ([(log_of_zero, np.mean(per_entry))] if number == 3 else []),
-        )
-        run.compare(
-            "grad_logits",
-            expected_grad,
-            grad,
-            mistakes=[
-                (
-                    "mean vs sum: the loss is a mean over every entry, so divide the gradient "
-                    "by logits.size",
-                    expected_grad * size,
-                ),
-                (
-                    "the mean runs over every entry (batch x outputs), so divide by logits.size, "
-                    "not by the batch size alone",
-                    expected_grad * size / batch,
-                ),
-                (
-                    "the gradient is sigmoid(z) - t, not t - sigmoid(z) (watch the sign)",
-                    -expected_grad,
-                ),
-                (
-                    "subtract the target: the gradient is (sigmoid(z) - t) / size",
-                    s / size,
-                ),
-            ],
-        )
+        loss_mistakes, grad_mistakes = _bce_mistakes(logits, targets, expected_grad, number == 3)
+        run.compare("mean_loss", expected_loss, mean_loss, scalar=True, mistakes=loss_mistakes)
+        run.compare("grad_logits", expected_grad, grad, mistakes=grad_mistakes)
+
+
+LOG_OF_ZERO = (
+    "log of 0: for a large |z|, sigmoid(z) rounds to exactly 0 or 1 and the log is -inf. "
+    "Compute the loss from the logits: max(z, 0) - z * t + log(1 + e^-|z|)"
+)
+
+
+def _bce_mistakes(logits, targets, expected_grad, large: bool) -> tuple[list, list]:
+    """(hint, what that mistake returns) pairs for the mean loss and for the gradient."""
+    size, batch = logits.size, logits.shape[0]
+    with np.errstate(all="ignore"):
+        s = 1 / (1 + np.exp(-logits))
+        per_entry = -targets * np.log(s) - (1 - targets) * np.log(1 - s)
+    stable_per_entry = np.maximum(logits, 0) - logits * targets + np.log1p(np.exp(-np.abs(logits)))
+    loss_mistakes = [
+        (
+            "mean vs sum: the loss is the mean over every entry (divide by logits.size)",
+            stable_per_entry.sum(),
+        ),
+        (
+            "the mean runs over every entry, batch x outputs, not only over the batch: "
+            "divide the sum by logits.size",
+            stable_per_entry.sum() / batch,
+        ),
+        ("return one number, the mean, not one loss per entry", stable_per_entry),
+        ("the two outputs look swapped: return (mean_loss, grad_logits)", expected_grad),
+    ] + ([(LOG_OF_ZERO, np.mean(per_entry))] if large else [])
+    grad_mistakes = [
+        (
+            "mean vs sum: the loss is a mean over every entry, "
+            "so divide the gradient by logits.size",
+            expected_grad * size,
+        ),
+        (
+            "the mean runs over every entry (batch x outputs), "
+            "so divide by logits.size, not by the batch size alone",
+            expected_grad * size / batch,
+        ),
+        ("the gradient is sigmoid(z) - t, not t - sigmoid(z) (watch the sign)", -expected_grad),
+        ("subtract the target: the gradient is (sigmoid(z) - t) / size", s / size),
+    ]
+    return loss_mistakes, grad_mistakes
