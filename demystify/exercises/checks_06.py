@@ -148,56 +148,57 @@ def _early_stopping_case(run, fit_with_early_stopping, number, seed, epochs, pat
             part(1, shuffle=False),
         ),
     ]
+    swapped = "these look like the {} losses: return (losses, val_losses) in this order"
     run.compare(
         "val_losses (one validation loss per epoch that ran)",
         history["val_loss"],
         received[1],
-        mistakes=[
-            (
-                "it never stopped: stop once `patience` epochs in a row brought no new lowest "
-                "*validation* loss (the training loss keeps falling: it is not the one to watch)",
-                part(1, stop=False),
-            ),
-            (
-                "one epoch too many: stop as soon as the count of epochs without improvement "
-                "reaches patience (count >= patience), not when it exceeds it",
-                part(1, late=True),
-            ),
-            (
-                "watch the validation loss, not the training loss: that is what tells "
-                "learning from memorising",
-                part(1, monitor="train"),
-            ),
-            (
-                "measure the validation loss after the epoch's steps, not before them",
-                part(1, measure_first=True),
-            ),
-            (
-                "set the count back to 0 whenever the validation loss reaches a new lowest "
-                "value: patience counts epochs *in a row* without improvement",
-                part(1, reset=False),
-            ),
-            (
-                "these look like the training losses: return (losses, val_losses) in this order",
-                history["loss"],
-            ),
-            *order_hints,
-        ],
+        mistakes=_stopping_mistakes(part)
+        + [(swapped.format("training"), history["loss"]), *order_hints],
     )
     run.compare(
         "losses (the mean training loss of each epoch)",
         history["loss"],
         received[0],
-        mistakes=[
-            (
-                "these look like the validation losses: return (losses, val_losses) in this order",
-                history["val_loss"],
-            ),
-            *order_hints,
-        ],
+        mistakes=[(swapped.format("validation"), history["val_loss"]), *order_hints],
     )
-    final = learner[0].get_weights()
-    for index, (name, _) in enumerate(learner[0].named_parameters()):
+    _best_weights_restored(run, learner[0], expected_weights, variant)
+
+
+def _stopping_mistakes(part) -> list:
+    """(hint, the validation losses that mistake gives) pairs; `part(1, ...)` runs one."""
+    return [
+        (
+            "it never stopped: stop once `patience` epochs in a row brought no new lowest "
+            "*validation* loss (the training loss keeps falling: it is not the one to watch)",
+            part(1, stop=False),
+        ),
+        (
+            "one epoch too many: stop as soon as the count of epochs without improvement "
+            "reaches patience (count >= patience), not when it exceeds it",
+            part(1, late=True),
+        ),
+        (
+            "watch the validation loss, not the training loss: "
+            "that is what tells learning from memorising",
+            part(1, monitor="train"),
+        ),
+        (
+            "measure the validation loss after the epoch's steps, not before them",
+            part(1, measure_first=True),
+        ),
+        (
+            "set the count back to 0 whenever the validation loss reaches a new lowest value: "
+            "patience counts epochs *in a row* without improvement",
+            part(1, reset=False),
+        ),
+    ]
+
+
+def _best_weights_restored(run, network, expected_weights, variant) -> None:
+    """The learner's model ends with the best epoch's weights, as dm.fit's does."""
+    final = network.get_weights()
+    for index, (name, _) in enumerate(network.named_parameters()):
         run.compare(
             f"the model's {name} after your function returned",
             expected_weights[index],
@@ -206,8 +207,8 @@ def _early_stopping_case(run, fit_with_early_stopping, number, seed, epochs, pat
                 (
                     "the model kept the weights of the last epoch: at the end, put back the "
                     "weights of the best epoch, model.set_weights(best_weights), with "
-                    "best_weights a copy (model.get_weights()) taken when the validation loss "
-                    "was lowest",
+                    "best_weights a copy (model.get_weights()) taken "
+                    "when the validation loss was lowest",
                     lambda index=index: variant(restore=False)()[2][index],
                 ),
             ],
