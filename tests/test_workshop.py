@@ -30,9 +30,9 @@ YOUR_TURN = "not implemented yet — your turn"
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)
 
 EXERCISE = '''def dense_forward(x, weights, bias):
-    """Return x @ weights + bias for a whole batch."""
+    """Return x @ weights + bias for a whole batch, the bias folded into the weights."""
     ### BEGIN SOLUTION
-    return x @ weights + bias + offset
+    return np.hstack([x, np.ones((len(x), 1)) - offset]) @ np.vstack([weights, bias])
     ### END SOLUTION
 
 check.dense_forward(dense_forward)'''
@@ -40,18 +40,18 @@ check.dense_forward(dense_forward)'''
 NESTED = '''import numpy as np
 
 
-def relu(x):
-    """max(x, 0) element by element."""
+def relu(x, ceiling=np.inf):
+    """min(max(x, 0), ceiling) element by element."""
     ### BEGIN SOLUTION
-    return np.maximum(x, 0)
+    return np.minimum(np.maximum(x, 0), ceiling)
     ### END SOLUTION
 
 
-def relu_derivative(x):
-    """1 where x > 0, else 0."""
+def relu_derivative(x, ceiling=np.inf):
+    """1 where 0 < x < ceiling, else 0."""
     if True:
         ### BEGIN SOLUTION
-        secret_slope = (x > 0).astype(float)
+        secret_slope = ((x > 0) & (x < ceiling)).astype(float)
         return secret_slope
         ### END SOLUTION
 
@@ -99,7 +99,7 @@ def fixture_notebook():
 def test_a_solution_becomes_the_stub_at_the_markers_indentation():
     assert strip_solutions(EXERCISE) == (
         "def dense_forward(x, weights, bias):\n"
-        '    """Return x @ weights + bias for a whole batch."""\n'
+        '    """Return x @ weights + bias for a whole batch, the bias folded into the weights."""\n'
         f"    {STUB}\n"
         "\n"
         "check.dense_forward(dense_forward)"
@@ -140,9 +140,7 @@ def test_exercise_outputs_are_cleared_and_other_outputs_kept():
     for cell in student.cells[3:]:
         assert is_exercise(cell) and cell.outputs == [] and cell.execution_count is None
         assert YOUR_TURN in cell.source and CHECK_CALL.search(cell.source)
-    assert (
-        "return x @ weights + bias + offset" in original.cells[3].source
-    )  # the original is untouched
+    assert "- offset]) @ np.vstack" in original.cells[3].source  # the original is untouched
 
 
 def test_the_command_line_makes_copies(tmp_path):
@@ -277,6 +275,7 @@ EXPECTED_EXERCISES = {
     "07": {"largest_change"},
     "08": {"logsumexp"},
     "10": {"es_gradient"},
+    "11": {"tanh", "topological_order"},
 }
 
 

@@ -30,11 +30,13 @@ from .checks_07 import largest_change
 from .checks_08 import logsumexp
 from .checks_09 import averaging_round
 from .checks_10 import es_gradient
-from .harness import ExerciseFailed, NotImplementedYet
+from .checks_11 import tanh, topological_order
+from .harness import ExerciseFailed, NotImplementedYet, RaisedInYourCode
 
 __all__ = [
     "ExerciseFailed",
     "NotImplementedYet",
+    "RaisedInYourCode",
     # 00 the big picture
     "count_parameters",
     # 01 one neuron, then a dense layer
@@ -65,4 +67,7 @@ __all__ = [
     "averaging_round",
     # 10 training without backprop
     "es_gradient",
+    # 11 autograd
+    "tanh",
+    "topological_order",
 ]

@@ -15,63 +15,88 @@ __all__: list[str] = ["relu", "leaky_relu", "softplus"]
 
 @checker
 def relu(run, relu, relu_derivative):
-    """Check ``relu(x)`` and ``relu_derivative(x)``, element by element, on 1-D and 2-D arrays."""
-    for number, (rng, shape) in enumerate(zip(cases(), ((7,), (3, 4), (2, 5))), start=1):
-        x = rng.normal(size=shape)
-        x = np.where(
-            np.abs(x) < 0.05, 0.5, x
-        )  # keep away from the kink at 0, where slopes may differ
-        args = {"x": x}
-        run.case = f"{number}, with {describe(args)}"
-        layer = activations.ReLU()
-        expected = layer.forward(x)
-        slope = layer.backward(np.ones_like(x))  # dL/dy = 1 leaves exactly f'(x)
-        received = run.call(relu, "relu", args)
-        run.compare(
-            "relu(x)",
-            expected,
-            received,
-            mistakes=[
-                (
-                    "np.max(x, 0) is the largest value along axis 0; "
-                    "the element-wise maximum is np.maximum(x, 0)",
-                    lambda: np.max(x, 0),
-                ),
-                (
-                    "that keeps the negative part; ReLU keeps the positive part (max(x, 0))",
-                    np.minimum(x, 0),
-                ),
-                ("that looks like the derivative; relu should return max(x, 0) itself", slope),
-            ],
+    """Check ``relu(x, ceiling=np.inf)`` and ``relu_derivative(x, ceiling=np.inf)``: the ReLU
+    clipped at a ceiling, ``min(max(x, 0), ceiling)``, and its slope, entry by entry, with exact
+    kinks (x = 0, x = ceiling) among the inputs, where the slope is 0, as in `dm.ReLU`."""
+    settings = (((7,), None), ((3, 4), 6.0), ((2, 5), 1.0))  # None: called without a ceiling
+    for number, (rng, (shape, ceiling)) in enumerate(zip(cases(), settings), start=1):
+        x = (3 if ceiling is None else 2 * ceiling) * rng.normal(size=shape)
+        x.flat[:2] = 0.0, ceiling or 0.0  # the kinks themselves
+        args = {"x": x} if ceiling is None else {"x": x, "ceiling": ceiling}
+        run.case = f"{number}, with {describe(args)}" + (
+            " (no ceiling given)" if not ceiling else ""
         )
-        received = run.call(relu_derivative, "relu_derivative", args)
+        expected, slope = _clipped_relu(x, ceiling)
+        received = run.call(relu, "relu", args, keep_inputs=True)
+        run.compare("relu(x)", expected, received, mistakes=_relu_mistakes(x, ceiling, slope))
+        received = run.call(relu_derivative, "relu_derivative", args, keep_inputs=True)
         run.compare(
             "relu_derivative(x)",
             slope,
             received,
-            mistakes=[
-                (
-                    "that is ReLU itself; its derivative (slope) is 1 where x > 0 and 0 elsewhere",
-                    expected,
-                ),
-                (
-                    "the slope is 1 for positive inputs and 0 for negative ones, "
-                    "not the other way round",
-                    (x < 0).astype(float),
-                ),
-            ],
+            mistakes=_slope_mistakes(x, ceiling or np.inf, expected),
         )
-    x = cases((3,))[0].normal(size=(3, 4))
-    kept = x.copy()
-    run.case = "4, checking that your relu leaves its input alone"
-    run.call(relu, "relu", {"x": x}, copy=False)
-    if not np.array_equal(x, kept):
-        run.fail(
-            "relu changed the array it was given "
-            "(an in-place edit such as x[x < 0] = 0 overwrites the caller's data).",
-            "return a new array instead, e.g. np.maximum(x, 0)",
-        )
-    run.passed += 1
+
+
+def _clipped_relu(x, ceiling):
+    """The reference from `dm.ReLU`: min(max(x, 0), c) = c - relu(c - relu(x)), and its slope
+    relu'(x) relu'(c - relu(x)) by the chain rule, 0 at both kinks as relu'(0) is 0."""
+    inner, outer = activations.ReLU(), activations.ReLU()
+    y = inner.forward(x)
+    if ceiling is None:
+        return y, inner.backward(np.ones_like(x))  # dL/dy = 1 leaves exactly f'(x)
+    return ceiling - outer.forward(ceiling - y), inner.backward(outer.backward(np.ones_like(x)))
+
+
+def _relu_mistakes(x, ceiling, slope):
+    """(hint, what that mistake returns) pairs for relu(x, ceiling)."""
+    c = np.inf if ceiling is None else ceiling
+    return [
+        (
+            "np.max(x, 0) is the largest value along axis 0; "
+            "the element-wise maximum is np.maximum(x, 0)",
+            lambda: np.minimum(np.max(x, 0), c),
+        ),
+        (
+            "that keeps the negative part; ReLU keeps the positive part (max(x, 0))",
+            np.minimum(x, 0),
+        ),
+        (
+            "the ceiling is missing: above it the output stays at the ceiling, "
+            "np.minimum(..., ceiling)",
+            np.maximum(x, 0),
+        ),
+        ("the floor is missing: below 0 the output is 0, np.maximum(..., 0)", np.minimum(x, c)),
+        ("that looks like the derivative; relu should return the clipped value itself", slope),
+    ]
+
+
+def _slope_mistakes(x, c, expected):
+    """(hint, what that mistake returns) pairs for relu_derivative(x, ceiling)."""
+    return [
+        (
+            "that is ReLU itself, the function; its derivative (slope) is 1 between 0 and the "
+            "ceiling and 0 elsewhere",
+            expected,
+        ),
+        (
+            "the slope is 1 for positive inputs and 0 for negative ones, not the other way round",
+            (x < 0).astype(float),
+        ),
+        (
+            "at x = 0 exactly the slope is 0 (at a kink we use 0, as dm.ReLU does): "
+            "x > 0, not x >= 0",
+            ((x >= 0) & (x < c)).astype(float),
+        ),
+        (
+            "at x = ceiling exactly the slope is 0 too (a kink): x < ceiling, not x <= ceiling",
+            ((x > 0) & (x <= c)).astype(float),
+        ),
+        (
+            "above the ceiling the function is flat, so its slope is 0 there too",
+            (x > 0).astype(float),
+        ),
+    ]
 
 
 def _away_from_zero(x):

@@ -39,7 +39,8 @@ def sgd_momentum_step(run, sgd_momentum_step):
         optimizer.step()  # the library's update is the reference
         new_w, new_v = parameter.value, optimizer.velocity[0]
         received = run.outputs(
-            run.call(sgd_momentum_step, "sgd_momentum_step", args), ("new_weights", "new_velocity")
+            run.call(sgd_momentum_step, "sgd_momentum_step", args, keep_inputs=True),
+            ("new_weights", "new_velocity"),
         )
         weights_mistakes, velocity_mistakes = _momentum_mistakes(w, g, v, lr, momentum)
         run.compare(

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import linecache
 import math
 import re
 from pathlib import Path
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from . import check
-from .harness import ExerciseFailed
+from .harness import ExerciseFailed, RaisedInYourCode
 
 # piece -> (notebook, exercise label, checker in `check`, the functions its checker takes)
 PIECES = {
@@ -164,6 +165,9 @@ class _Scope:
     def _run(self, where: str, source: str) -> None:
         code = "\n".join(line for line in source.splitlines() if not line.startswith("check."))
         before = dict(self.namespace)
+        # kept where `inspect` and tracebacks look, as IPython keeps a cell's code: the checkers
+        # read a function's source (no Python loop asked for), and name the line that raised
+        linecache.cache[where] = (len(code), None, code.splitlines(keepends=True), where)
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # a print in the cell is not news
                 exec(compile(code, where, "exec"), self.namespace)
@@ -249,6 +253,12 @@ def learners_parts(folder=".") -> Parts:
             problems[piece] = f"{revisit}: {error.args[0]}"
         except check.NotImplementedYet as failure:
             problems[piece] = _stub(scope, failure, where, piece, revisit)
+        except RaisedInYourCode as failure:  # the function crashed: a name it lacks, or a bug
+            problems[piece] = (
+                _unknown_name(scope, failure.error, piece, where, revisit)
+                if isinstance(failure.error, NameError)
+                else f"{revisit}: " + " ".join(line.strip() for line in str(failure).splitlines())
+            )
         except ExerciseFailed as failure:  # a wrong answer: the checker's own words
             problems[piece] = f"{revisit}: {_checker_words(failure)}"
         except NameError as error:  # run or called: a name this cell does not have
