@@ -212,10 +212,19 @@ def run_exercises(notebook, solved, folder: Path, everything_before: bool = Fals
     return list(zip(students, answers))
 
 
+def needs_an_earlier_name(output) -> bool:
+    """A NameError: raised by the cell itself, or inside the function, where the checker says it
+    in words (`RaisedInYourCode`, "your code raised NameError ...")."""
+    return output.get("ename") == "NameError" or (
+        output.get("ename") == "RaisedInYourCode"
+        and "your code raised NameError" in output.get("evalue", "")
+    )
+
+
 def run_and_check(student, solved, folder: Path):
     """Run the exercises quickly; again after every earlier cell if a solution missed a name."""
     pairs = run_exercises(student, solved, folder)
-    if any(output.get("ename") == "NameError" for _, answer in pairs for output in answer.outputs):
+    if any(needs_an_earlier_name(output) for _, answer in pairs for output in answer.outputs):
         pairs = run_exercises(student, solved, folder, everything_before=True)
     for student_cell, answer in pairs:
         assert_your_turn_then_pass(student_cell, answer)
@@ -249,9 +258,7 @@ def test_the_fixture_notebook_says_your_turn_then_passes_when_solved(tmp_path):
     make_student_copies(src, out)
     student = nbformat.read(out / "01_tiny.ipynb", as_version=4)
     pairs = run_exercises(student, fixture_notebook(), out)
-    assert any(
-        output.get("ename") == "NameError" for output in pairs[0][1].outputs
-    )  # needs `offset`
+    assert any(needs_an_earlier_name(output) for output in pairs[0][1].outputs)  # needs `offset`
     pairs = run_and_check(student, fixture_notebook(), out)
     assert len(pairs) == 2
 
