@@ -10,27 +10,15 @@ taller than a screen.
 """
 
 import copy
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-
-
-def load_rise():
-    spec = importlib.util.spec_from_file_location("slides_rise", ROOT / "slides" / "rise.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["slides_rise"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-rise = load_rise()
+rise = load_script("slides_rise", ROOT / "slides" / "rise.py")
 
 
 def notebook(*cells) -> dict:

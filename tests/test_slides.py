@@ -26,40 +26,28 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import types
 
 import pytest
+from helpers import ARTIFACTS, CHROMIUM, ROOT, launch_chromium, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "slides"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def load_build():
-    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["slides_build"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+SHOTS = ARTIFACTS / "slides"
 
 
 def has_browser() -> bool:
-    return CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
+    return CHROMIUM is not None and importlib.util.find_spec("playwright") is not None
 
 
 @pytest.fixture(scope="module")
 def build():
     pytest.importorskip("matplotlib", reason="the slides' figures need the viz extra")
     pytest.importorskip("mistune", reason="the slides' markdown needs mistune (jupyterlab has it)")
-    return load_build()
+    load_script("slides_build", ROOT / "slides" / "build.py")  # puts slides/deck in reach
+    from deck import source, talk
+
+    return types.SimpleNamespace(
+        parse=talk.parse, sections=talk.sections, source_of=source.source_of
+    )
 
 
 @pytest.fixture(scope="module")
@@ -159,9 +147,7 @@ def test_build_makes_figures_from_the_library_and_real_source(deck):
 
 
 def test_the_line_count_is_measured_not_claimed(deck):
-    sys.path.insert(0, str(ROOT / "tests"))
-    import loc_counter
-
+    loc_counter = load_script("loc_counter", ROOT / "tests" / "loc_counter.py")
     counts = loc_counter.count_package(ROOT / "demystify")
     core = loc_counter.core(counts)
     html = deck.read_text()
@@ -213,21 +199,17 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-
-
 def test_every_slide_and_fragment_fits_in_chromium(deck):
-    if not CHROMIUM.exists():
+    if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("slide-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("slide-*.png"):
         old.unlink()
     html = deck.read_text()
     blocked, problems, visited = [], [], []
     with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
 
@@ -259,7 +241,7 @@ def test_every_slide_and_fragment_fits_in_chromium(deck):
                 for problem in page.evaluate(LAYOUT_PROBLEMS):
                     problems.append(f"slide {state[0] + 1} (fragment {state[1]}): {problem}")
                 if not state[2]:  # the slide as it looks when all its fragments are shown
-                    page.screenshot(path=str(ARTIFACTS / f"slide-{state[0] + 1:02d}.png"))
+                    page.screenshot(path=str(SHOTS / f"slide-{state[0] + 1:02d}.png"))
                     if state[3]:
                         break
                 page.evaluate("Reveal.next()")
@@ -278,10 +260,11 @@ def test_every_slide_and_fragment_fits_in_chromium(deck):
     assert len({h for h, _ in visited}) == total
     assert images and all(image["ok"] for image in images), [i for i in images if not i["ok"]]
     assert katex >= 20 and errors == 0, f"{katex} formulas, {errors} KaTeX errors"
+    assert len(notes) == total, f"{len(notes)} slides' notes read for {total} slides"
     assert all(re.search(r"◷ \d\d:\d\d · \d+ min", text) for text in notes), "time marks"
     assert all(len(text) > 100 for text in notes), "every slide has speaker notes"
     assert problems == [], "\n".join(problems)
-    assert len(list(ARTIFACTS.glob("slide-*.png"))) == total
+    assert len(list(SHOTS.glob("slide-*.png"))) == total
 
 
 def test_the_handout_prints_every_slide_and_fragment_stage(deck):
@@ -299,11 +282,11 @@ def test_the_handout_prints_every_slide_and_fragment_stage(deck):
     assert pages == stages(html), f"{pages} pages for {stages(html)} slides and fragment stages"
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
     assert abs(width / height - 16 / 9) < 0.02, f"page {width} × {height} is not 16:9"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("pdf-page-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("pdf-page-*.png"):
         old.unlink()
     for number in sorted({1, 2, pages // 3, pages // 2, pages}):
-        prefix = ARTIFACTS / f"pdf-page-{number:03d}"
+        prefix = SHOTS / f"pdf-page-{number:03d}"
         subprocess.run(
             ["pdftoppm", "-png", "-r", "48", "-f", str(number), "-l", str(number), "-singlefile"]
             + [str(pdf), str(prefix)],

@@ -1,0 +1,74 @@
+"""The build, start to end: talk.md, the figures and numbers, the page, the outline, the PDF."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from .facts import measured_facts
+from .figures import STEPPER, make_figures
+from .linecount import line_count
+from .page import install_web_assets, write_page
+from .pdf import export_pdf
+from .render import Deck, render_slide
+from .runs import Runs
+from .talk import TALK, TALK_MINUTES, Slide, clock, outline, parse, sections
+
+SLIDES = Path(__file__).resolve().parents[1]
+FIGURE_PLACEHOLDER = re.compile(r"\{\{(figures?|stepper)(?: ([^}]*))?\}\}")
+
+
+def wanted_figures(slides: list[Slide]) -> set[str]:
+    """The figure names the slides' placeholders ask for (heights left out)."""
+    wanted = set()
+    for slide in slides:
+        for kind, argument in FIGURE_PLACEHOLDER.findall(slide.body):
+            names = [word for word in argument.split() if not word.isdigit()]
+            wanted.update(names if kind != STEPPER else [STEPPER])
+    return wanted
+
+
+def summary(slides: list[Slide], loc: dict, figures: dict, start: str) -> dict:
+    """outline.json: the sections with their clock times, the line count, the figures drawn."""
+    return {
+        "slides": len(slides),
+        "sections": [
+            {"name": name, "start": clock(begin, start), "minutes": end - begin, "slides": count}
+            for name, begin, end, count in sections(slides)
+        ],
+        "loc": {key: loc[key] for key in ("core", "ring", "extras", "budget")},
+        "figures": sorted(figures),
+    }
+
+
+def build(out: Path, pdf: bool = False, start: str = "10:30") -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    slides = parse(TALK.read_text(encoding="utf-8"))
+    install_web_assets(out)
+    runs = Runs()
+    measured_facts(runs.facts)
+    figures = make_figures(out / "figures", wanted_figures(slides), runs)
+    loc = line_count()
+    deck = Deck(slides, figures, loc, runs.facts, start)
+    index = write_page(
+        out, "\n".join(render_slide(slide, deck) for slide in slides), TALK_MINUTES * 60
+    )
+    outline_json = json.dumps(summary(slides, loc, figures, start), indent=1)
+    (out / "outline.json").write_text(outline_json, encoding="utf-8")
+    print(f"built {len(slides)} slides into {index}")
+    print(outline(slides, start))
+    print(f"line count: core {loc['core']}, ring {loc['ring']}, extras {loc['extras']}")
+    if pdf:
+        print(f"wrote {export_pdf(index)}")
+    return index
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Build the offline reveal.js deck.")
+    parser.add_argument("--out", type=Path, default=SLIDES / "build")
+    parser.add_argument("--pdf", action="store_true", help="also print the handout talk.pdf")
+    parser.add_argument("--start", default="10:30", help="the clock time the talk starts")
+    args = parser.parse_args(argv)
+    build(args.out, pdf=args.pdf, start=args.start)
