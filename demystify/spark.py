@@ -76,13 +76,18 @@ inside this machine, which is all the tests and notebooks need.
 PySpark is optional: ``pip install "demystify[spark]"`` (plus Java 17).
 """
 
+import atexit
 import functools
 import math
 import os
 import pickle
 import shutil
 import sys
+import tempfile
+import threading
 import uuid
+import zipfile
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -127,10 +132,48 @@ def _pyspark():
             f'demystify.spark needs PySpark ({error}): pip install "demystify[spark]"'
         ) from None
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        raise RuntimeError(
-            "Spark runs on Java, and no `java` was found: install Java 17 or set JAVA_HOME"
-        )
+        raise RuntimeError(_NO_JAVA)
     return pyspark
+
+
+_NO_JAVA = "Spark runs on Java, and no `java` was found: install Java 17 or set JAVA_HOME"
+# What every session sets: no web UI, no progress bars, one BLAS thread per task (Spark already
+# runs one task per core; a multi-threaded BLAS in each would fight the others for the cores).
+_SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    **{f"spark.executorEnv.{name}_NUM_THREADS": "1" for name in ("OMP", "OPENBLAS", "MKL")},
+}
+_LOOPBACK = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+
+
+def _start(master: str | None, python: str, settings: dict):
+    """Start (or get) the session: quiet Java logs, `python` on the executors, `settings`.
+
+    Spark's log settings travel in an environment variable read as its Java
+    process starts (a ``PYSPARK_SUBMIT_ARGS`` of your own is kept).
+    """
+    pyspark = _pyspark()
+    os.environ["PYSPARK_PYTHON"] = python  # what the executors run
+    builder = pyspark.sql.SparkSession.builder.config(map={**_SETTINGS, **settings})
+    builder = builder.master(master) if master else builder  # None: what spark-submit was given
+    # a real file even when demystify is imported from a zip (spark-submit --py-files)
+    with resources.as_file(resources.files(__package__) / "log4j2.properties") as quiet_logs:
+        os.environ.setdefault(
+            "PYSPARK_SUBMIT_ARGS",
+            f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell",
+        )
+        try:
+            spark = builder.getOrCreate()
+        except Exception as error:
+            if "JAVA_GATEWAY_EXITED" in str(error):
+                raise RuntimeError(
+                    "Spark's Java process exited as it started: install Java 17 or later "
+                    "(`java -version` says which you have) or set JAVA_HOME to it"
+                ) from None
+            raise
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def local_session(cores="*", task_attempts: int = 1, unix_sockets: bool = True):
@@ -145,36 +188,145 @@ def local_session(cores="*", task_attempts: int = 1, unix_sockets: bool = True):
     acknowledgement before it reads its first row. The one cost: when an action
     stops reading a DataFrame made from Python data early (``show``, ``limit``),
     PySpark prints a harmless ``BrokenPipeError`` traceback (cache the DataFrame,
-    or pass ``unix_sockets=False``). Spark's settings travel in environment
-    variables (a ``PYSPARK_SUBMIT_ARGS`` of your own is kept), and a process has
-    one session: if one is running already, it is returned as is.
+    or pass ``unix_sockets=False``). A process has one session: if one is
+    running already, it is returned as is.
     """
     if cores != "*":
         cores = checks.number("cores", cores, "[1, inf)", whole=True, owner="local_session")
     attempts = checks.number("task_attempts", task_attempts, "[1, inf)", True, "local_session")
-    os.environ.update(SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)  # stay on loopback
-    quiet_logs = Path(__file__).with_name("log4j2.properties")  # the JVM reads it as it starts
-    os.environ.setdefault(
-        "PYSPARK_SUBMIT_ARGS",
-        f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell",
-    )
-    spark = (
-        _pyspark()
-        .sql.SparkSession.builder.master(f"local[{cores},{attempts}]")
-        .config(
-            map={
-                "spark.driver.host": "127.0.0.1",
-                "spark.driver.bindAddress": "127.0.0.1",
-                "spark.ui.enabled": "false",
-                "spark.ui.showConsoleProgress": "false",
-                "spark.executorEnv.OMP_NUM_THREADS": "1",
-                "spark.python.unix.domain.socket.enabled": str(bool(unix_sockets)).lower(),
-            }
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # stay on loopback
+    sockets = {"spark.python.unix.domain.socket.enabled": str(bool(unix_sockets)).lower()}
+    return _start(f"local[{cores},{attempts}]", sys.executable, {**_LOOPBACK, **sockets})
+
+
+def cluster_session(
+    master: str | None = None,
+    *,
+    python: str | None = None,
+    task_attempts: int = 4,
+    wait: float = 120.0,
+):
+    """A quiet Spark session on a cluster, checked: its executors can run demystify.
+
+    `master`: the cluster's URL, e.g. ``"spark://host:7077"``; None under
+    ``spark-submit``, which gives it. `python`: the Python the executors run,
+    at that path on every worker (default: ``$PYSPARK_PYTHON``, else this one).
+    `task_attempts`: how often a failing task (a lost machine) is tried.
+
+    As `local_session` does, it turns off the web UI and the progress bars,
+    turns Spark's log down to errors and gives each executor one BLAS thread.
+    Then a tiny job asks the executors to import NumPy and demystify. Where
+    demystify is not installed, the package this driver imported is zipped and
+    shipped with ``addPyFile`` (and checked again); anything else missing is
+    refused in one sentence saying what to install where. No executor within
+    `wait` seconds (no worker free, or none with the memory asked for) is
+    refused too. `predict` checks pandas and pyarrow there whenever it is called.
+    """
+    attempts = checks.number("task_attempts", task_attempts, "[1, inf)", True, "cluster_session")
+    wait = checks.number("wait", wait, "(0, inf)", owner="cluster_session")
+    if master is not None and (not isinstance(master, str) or "://" not in master):
+        raise ValueError(
+            f"cluster_session: master must be a URL such as 'spark://host:7077', got {master!r}"
+            " (for Spark inside this machine use local_session)"
         )
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    python = python or os.environ.get("PYSPARK_PYTHON") or sys.executable
+    settings = {"spark.task.maxFailures": str(attempts), "spark.app.name": "demystify"}
+    if master and master.split("://")[1].split(":")[0] in ("127.0.0.1", "localhost"):
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # a cluster inside this machine: loopback
+        settings.update(_LOOPBACK)
+    spark = _start(master, python, settings)
+    missing = executors_lack(spark, ("numpy", "demystify"), wait)
+    if set(missing) == {"demystify"}:  # not installed there: ship the package this driver runs
+        spark.sparkContext.addPyFile(_package_zip())
+        missing = executors_lack(spark, ("demystify",), wait)
+    _refuse_missing(missing, spark)
     return spark
+
+
+def executors_lack(spark, modules, wait: float = 120.0) -> dict[str, str]:
+    """Which of `modules` the executors cannot import: ``{module: why}`` (empty when all can).
+
+    A tiny job, one task per core the session has; it waits at most `wait`
+    seconds for executors to take it.
+    """
+    sc = spark.sparkContext
+    tasks = sc.defaultParallelism
+    group = f"demystify-check-{uuid.uuid4().hex[:8]}"
+    sc.setJobGroup(group, "demystify: can the executors import what training needs?")
+    timer = threading.Timer(wait, sc.cancelJobGroup, [group])
+    timer.start()
+    try:
+        answers = sc.parallelize(range(tasks), tasks).mapPartitions(_probe(modules)).collect()
+    except Exception as error:
+        if not timer.is_alive():
+            raise RuntimeError(
+                f"no executor took a task within {wait:g} s on {sc.master}: check that its workers "
+                "are up and have cores and memory free (spark.executor.memory, another "
+                "application holding them)"
+            ) from None
+        reason = next((line for line in str(error).splitlines() if "Cannot run" in line), "")
+        raise RuntimeError(
+            f"the executors could not run a Python task ({reason.strip() or type(error).__name__})"
+            f": is {os.environ.get('PYSPARK_PYTHON')} a Python on every worker? (python=...)"
+        ) from None
+    finally:
+        timer.cancel()
+        for key in ("spark.jobGroup.id", "spark.job.description"):  # later jobs are not checks
+            sc.setLocalProperty(key, None)
+    return {name: why for answer in answers for name, why in answer.items()}
+
+
+def _probe(modules):
+    """The check's task: ``{module: why}`` for each of `modules` that fails to import.
+
+    Built inside a function so that it travels by value: unpickling it on an
+    executor must not import demystify, which may be what is missing there.
+    """
+    names = tuple(modules)
+
+    def probe(rows):
+        import importlib
+        import sys
+
+        for _ in rows:  # consume the iterator, so Spark can reuse this Python worker
+            pass
+        importlib.invalidate_caches()
+        lacking = {}
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception as error:
+                lacking[name] = f"{type(error).__name__}: {error} (Python {sys.executable})"
+        yield lacking
+
+    return probe
+
+
+def _refuse_missing(missing: dict, spark) -> None:
+    """One sentence for the first thing the executors lack, saying what to install where."""
+    if not missing:
+        return
+    name, why = next(iter(missing.items()))
+    install = {"demystify": '"demystify[spark]"', "pyarrow": "pandas pyarrow"}.get(name, name)
+    raise RuntimeError(
+        f"the executors of {spark.sparkContext.master} cannot import {name} ({why}): "
+        f"pip install {install} into the Python on every worker, or pass "
+        "python= the path of one that has it"
+    )
+
+
+def _package_zip() -> str:
+    """This driver's demystify as a zip for ``addPyFile`` (the zip it came from, if any)."""
+    package = Path(__file__).parent
+    if not package.is_dir():  # imported from a zip already: ship that one
+        return str(next(p for p in package.parents if p.is_file()))
+    folder = Path(tempfile.mkdtemp(prefix="demystify-"))
+    atexit.register(shutil.rmtree, folder, True)
+    with zipfile.ZipFile(folder / "demystify.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, Path("demystify") / path.relative_to(package))
+    return str(folder / "demystify.zip")
 
 
 # --- step 0, once: every partition's rows become one block, kept on its machine -------------
@@ -617,6 +769,7 @@ def predict(
     """
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", True, "spark.predict")
     types = _pyspark().sql.types
+    _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
     from pyspark.ml.functions import predict_batch_udf, vector_to_array
     from pyspark.sql import functions as F
 
