@@ -39,8 +39,13 @@ class Layer:
     """Base class: a forward function, its backward (chain rule), and its parameters.
 
     A layer that takes constructor arguments returns them from `config()`, so
-    that `dm.save` can write it and `dm.load` can build it again.
+    that `dm.save` can write it and `dm.load` can build it again. `n_in` and
+    `n_out` are the widths it takes and gives; None (activations, dropout): any
+    width, passed on unchanged.
     """
+
+    n_in: int | None = None
+    n_out: int | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

@@ -6,7 +6,7 @@ and refuse outputs that are not finite numbers (NaN is no class).
 
 import numpy as np
 
-from .backend import asarray
+from .backend import asarray, to_numpy
 from .checks import number, real_array
 from .losses import MeanSquaredError
 
@@ -23,42 +23,54 @@ def predicted_classes(pred, threshold: float = 0.0) -> np.ndarray:
         return pred.astype(np.int64)
     if pred.ndim != 2:
         raise ValueError(f"predictions must be 1-D or 2-D, got shape {pred.shape}")
+    return _classes(pred, threshold)
+
+
+def _classes(pred: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     if pred.shape[1] == 1:
         return (pred[:, 0] > threshold).astype(np.int64)
     return np.argmax(pred, axis=1)
 
 
-def _labels(target) -> np.ndarray:
-    target = real_array(target, "targets")
+def labels(target) -> np.ndarray:
+    """Class numbers from checked targets: one-hot rows, a 0/1 column, or class numbers."""
+    target = np.asarray(target)
     if target.ndim == 2 and target.shape[1] > 1:
         return np.argmax(target, axis=1)  # one-hot rows
     return target.reshape(-1).astype(np.int64)
 
 
+def hits(outputs, labels: np.ndarray) -> int:
+    """How many rows of checked network `outputs` (any backend) predict their class in `labels`."""
+    return int(np.count_nonzero(_classes(to_numpy(outputs)) == labels))
+
+
 def accuracy(pred, target, threshold: float = 0.0) -> float:
     """Fraction of rows whose predicted class equals the target class."""
     predicted = predicted_classes(pred, threshold)
-    labels = _labels(target)
-    if predicted.shape != labels.shape:
-        raise ValueError(f"accuracy: {len(predicted)} predictions but {len(labels)} targets")
-    if not labels.size:
+    classes = labels(real_array(target, "targets"))
+    if predicted.shape != classes.shape:
+        raise ValueError(f"accuracy: {len(predicted)} predictions but {len(classes)} targets")
+    if not classes.size:
         return float("nan")
-    return float(np.count_nonzero(predicted == labels) / labels.size)
+    return float(np.count_nonzero(predicted == classes) / classes.size)
 
 
 def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
     """Counts ``C[true, predicted]``: the diagonal is right, everything else is a mix-up."""
     predicted = predicted_classes(pred)
-    labels = _labels(target)
-    if predicted.shape != labels.shape or labels.min(initial=0) < 0:
-        raise ValueError(f"confusion_matrix: {len(predicted)} predictions for {len(labels)} labels")
-    found = int(max(predicted.max(initial=0), labels.max(initial=0)) + 1)
+    classes = labels(real_array(target, "targets"))
+    if predicted.shape != classes.shape or classes.min(initial=0) < 0:
+        raise ValueError(
+            f"confusion_matrix: {len(predicted)} predictions for {len(classes)} labels"
+        )
+    found = int(max(predicted.max(initial=0), classes.max(initial=0)) + 1)
     n_classes = number("n_classes", n_classes or found, f"[{found}, inf)", whole=True)
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(matrix, (labels, predicted), 1)
+    np.add.at(matrix, (classes, predicted), 1)
     return matrix
 
 
 def mse(pred, target) -> float:
     """Mean squared error over every entry (`MeanSquaredError`, on host arrays)."""
-    return MeanSquaredError()(asarray(real_array(pred, "predictions")), target)
+    return MeanSquaredError().forward(asarray(real_array(pred, "predictions")), target)

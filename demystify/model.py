@@ -75,6 +75,17 @@ class Sequential(Layer):
         return grad_out
 
     @property
+    def n_in(self) -> int | None:
+        """The number of input features: the first layer's that has one (None: any)."""
+        return next((layer.n_in for layer in self.layers if layer.n_in is not None), None)
+
+    @property
+    def n_out(self) -> int | None:
+        """The number of outputs: the last layer's that has one (None: as many as the inputs)."""
+        widths = [layer.n_out for layer in self.layers if layer.n_out is not None]
+        return widths[-1] if widths else self.n_in
+
+    @property
     def dtype(self) -> str:
         first = next(self.parameters(), None)
         return "float32" if first is None else backend.dtype_name(first.value)
@@ -105,7 +116,7 @@ class Sequential(Layer):
 
     def summary(self, n_in: int | None = None) -> str:
         """A table of layers, output shapes and parameter counts (printed and returned)."""
-        x = backend.asarray(np.zeros((1, n_in or self.layers[0].n_in)), self.dtype)  # one row
+        x = backend.asarray(np.zeros((1, n_in or self.n_in)), self.dtype)  # one row
         lines = [f"{'#':>3}  {'layer':<44}{'output shape':<16}{'parameters':>10}"]
         for index, layer in enumerate(self.layers):
             x = layer.forward(x)

@@ -2,16 +2,20 @@
 
 One *step* (`train_step`) is five verbs: run a batch forward, measure the
 loss, clear the old gradients, run backward to get every new gradient, and let
-the optimizer move the weights. One *epoch*: as many steps as it takes to see
-every training example once, in a fresh random order. After each epoch we
-record the mean loss (and accuracy, for a classifier) on the training batches
-and on held-out validation data, which the network never learns from -- the
-honest measure of how well it generalises.
+the optimizer move the weights. One *epoch* (`train_epoch`): as many steps as
+it takes to see every training example once, in a fresh random order
+(`minibatches`). After each epoch (`end_epoch`) we record the mean loss (and
+accuracy, for a classifier) on the training batches and on held-out
+validation data, which the network never learns from -- the honest measure of
+how well it generalises.
 
-Training never destroys what it learned: when the loss or the weights stop
-being finite, when a callback raises, or on Ctrl-C, the model is left with the
-last finite weights it had (those of the end of the previous epoch, checked),
-the history so far is returned or attached to the error, and every
+These pieces are the one epoch engine of the package: `fit` is a loop over
+them, and so are the Spark trainer and the widgets. `guard` begins and ends a
+run the same way for all of them: whenever training stops -- at the end, when
+the loss or the weights stop being finite (`TrainingError`), when a callback
+raises, or on Ctrl-C -- the model holds finite weights (its own, or else the
+last finite ones, those of the end of the previous epoch), the history so far
+is returned or attached to the error as ``error.history``, and every
 callback's `on_train_end` is called.
 
 Callbacks let other code watch or steer training without a second loop:
@@ -19,37 +23,34 @@ Callbacks let other code watch or steer training without a second loop:
 return True to stop. `EarlyStopping` is one.
 """
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
-from . import backend, checks
+from . import backend, checks, metrics
 from .backend import Array
-from .datasets import train_test_split
 from .init import as_generator
 from .layers import ShapeError
-from .metrics import accuracy
 
 
 class TrainingError(ValueError):
-    """Training cannot go on (the loss or the weights stopped being finite).
+    """Training cannot go on: the loss or the weights stopped being finite.
 
-    The model keeps its last finite weights; the history up to that point is
-    kept in ``error.history``.
+    The model keeps its last finite weights; ``error.history`` holds the epochs before.
     """
-
-    def __init__(self, message: str, history: "History"):
-        super().__init__(message)
-        self.history = history
 
 
 class History(dict):
     """Per-epoch lists: ``history["loss"]``, ``["val_loss"]``, ``["accuracy"]``, ...
 
     ``stop_reason`` says why training ended early (None if it ran every epoch).
+    During a run, ``last_good`` holds the weights of the last finite epoch.
     """
 
     stop_reason: str | None = None
+    last_good: list | None = None
 
     def append(self, logs: dict) -> None:
         for key, value in logs.items():
@@ -73,11 +74,19 @@ class Callback:
 
 
 class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved for `patience` epochs; keep the best weights."""
+    """Stop when `monitor` has not improved for `patience` epochs; keep the best weights.
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 10, restore_best: bool = True):
+    ``mode="min"``: lower is better (a loss); ``mode="max"``: higher is better (an accuracy).
+    """
+
+    def __init__(
+        self, monitor: str = "val_loss", patience: int = 10, mode: str = "min", restore_best=True
+    ):
+        if mode not in ("min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
         self.monitor = monitor
         self.patience = checks.number("patience", patience, "[1, inf)", True, "EarlyStopping")
+        self.sign = 1.0 if mode == "min" else -1.0  # scores are compared as "lower is better"
         self.restore_best = restore_best
 
     def on_train_begin(self, model) -> None:
@@ -90,9 +99,7 @@ class EarlyStopping(Callback):
     def on_epoch_end(self, epoch: int, logs: dict) -> bool:
         if self.monitor not in logs:
             raise ValueError(f"EarlyStopping watches {self.monitor!r}: give fit validation data")
-        score = logs[self.monitor]
-        if "acc" in self.monitor:  # higher is better: turn it around
-            score = -score
+        score = self.sign * logs[self.monitor]
         if score < self.best:
             self.best = score
             self.best_weights = self.model.get_weights()
@@ -109,6 +116,7 @@ class EarlyStopping(Callback):
 def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarray, np.ndarray]:
     """Plain-words checks before any work: shapes, emptiness, NaNs, and the loss's targets.
 
+    This is where data enters training, and the only place it is checked.
     Returns X in the model's dtype and y, both as NumPy arrays.
     """
     X = checks.real_array(X, f"{name}: X", model.dtype, ndim=2)
@@ -126,14 +134,134 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
 
 
 # shown in notebooks/06_the_training_loop.ipynb
-def train_step(model, loss, optimizer, x: Array, y) -> float:
-    """One step of gradient descent on the batch ``(x, y)``; returns the batch's loss."""
+def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
+    """One step of gradient descent on the batch ``(x, y)``.
+
+    Returns the batch's mean loss and the outputs the loss judged (before the
+    update). `y` is taken as checked: `fit` checks the data once, where it enters.
+    """
     outputs = model.forward(x)
-    value = loss(outputs, y)
+    value = loss.forward(outputs, y)
     optimizer.zero_grad()
     model.backward(loss.backward(), input_grad=False)  # nobody needs d(loss)/d(data)
     optimizer.step()
-    return value
+    return value, outputs
+
+
+def minibatches(n_rows: int, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """The row numbers of each minibatch of one epoch, in a fresh random order drawn from `rng`."""
+    order = rng.permutation(n_rows)
+    for start in range(0, n_rows, batch_size):
+        yield order[start : start + batch_size]
+
+
+# shown in notebooks/06_the_training_loop.ipynb
+def train_epoch(
+    model, loss, optimizer, X, y, batch_size: int, rng, callbacks=()
+) -> tuple[dict, bool]:
+    """One pass over the shuffled data: ``({"loss": mean, "accuracy": ...}, stop)``.
+
+    The accuracy (for classifiers) is of the outputs the loss judged, before
+    each step. `stop` is True when a callback asked for it or the loss stopped
+    being finite (`end_epoch` says which).
+    """
+    labels = metrics.labels(y) if loss.classifier else None
+    total_loss = correct = seen = 0
+    stop = False
+    for rows in minibatches(len(X), batch_size, rng):
+        value, outputs = train_step(model, loss, optimizer, backend.asarray(X[rows]), y[rows])
+        if not math.isfinite(value):
+            return {"loss": value}, True
+        total_loss += value * len(rows)
+        if labels is not None:
+            correct += metrics.hits(outputs, labels[rows])
+        seen += len(rows)
+        for callback in callbacks:
+            stop = bool(callback.on_step_end(optimizer.steps, {"loss": value})) or stop
+        if stop:
+            break
+    logs = {"loss": total_loss / seen}
+    if labels is not None:
+        logs["accuracy"] = correct / seen
+    return logs, stop
+
+
+def _finite(model) -> bool:
+    xp = backend.namespace()
+    return all(bool(xp.all(xp.isfinite(p.value))) for p in model.parameters())
+
+
+@contextlib.contextmanager
+def guard(model, callbacks=()) -> Iterator[History]:
+    """Begin and end one training run; yields its `History` (for `end_epoch`).
+
+    Begins: every callback's `on_train_begin`, training mode, and the weights
+    noted as the last finite ones. Ends, however the run ends: finite weights
+    in the model (its own, else ``history.last_good``), the history attached to
+    any error as ``error.history`` (Ctrl-C is no error: the run just stops, with
+    a `stop_reason`), inference mode, and every callback's `on_train_end`.
+    """
+    history = History()
+    history.last_good = model.get_weights()
+    for callback in callbacks:
+        callback.on_train_begin(model)
+    model.train()
+    try:
+        yield history
+    except KeyboardInterrupt:
+        history.stop_reason = "interrupted by Ctrl-C; kept the last finite weights and the history"
+    except Exception as error:
+        error.history = history  # whatever went wrong, the finished epochs are not lost
+        raise
+    finally:
+        if not _finite(model):
+            model.set_weights(history.last_good)
+        history.last_good = None
+        model.eval()
+        for callback in callbacks:
+            callback.on_train_end(history)
+
+
+def end_epoch(
+    model,
+    loss,
+    optimizer,
+    history: History,
+    epoch: int,
+    logs: dict,
+    stop: bool = False,
+    validation=None,
+    callbacks=(),
+) -> bool:
+    """The bookkeeping after epoch number `epoch` (from 0) of a run begun by `guard`; True: stop.
+
+    `logs` are the epoch's training numbers (from `train_epoch`, or summed by
+    the Spark trainer); `stop` says whether something in the epoch asked to
+    stop already (a callback's `on_step_end`). If the loss or the weights are not finite, the model
+    gets ``history.last_good`` back and `TrainingError` says so (naming the
+    optimizer's learning rate). Else those weights become the last good ones,
+    the validation pair ``(X_val, y_val)`` (checked by `check_data`), if any,
+    adds "val_loss" (and "val_accuracy") to `logs`, `history` records them,
+    and every callback's `on_epoch_end` hears of the epoch (even after one
+    asked to stop).
+    """
+    if not (math.isfinite(logs["loss"]) and _finite(model)):
+        model.set_weights(history.last_good)
+        history.stop_reason = (
+            f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept "
+            f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
+        )
+        raise TrainingError(history.stop_reason)
+    history.last_good = model.get_weights()
+    if validation is not None:
+        results = evaluate(model, loss, *validation)
+        logs.update({f"val_{key}": value for key, value in results.items()})
+    history.append(logs)
+    for callback in callbacks:
+        stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+    if stop:
+        history.stop_reason = f"stopped by a callback after epoch {epoch + 1}"
+    return stop
 
 
 def fit(
@@ -155,106 +283,50 @@ def fit(
     validation: a fraction of (X, y) to hold out (chosen with the seeded
     generator), or the pair ``(X_val, y_val)``; either way the network never
     learns from it. early_stopping: a patience in epochs (on the validation
-    loss, best weights restored). verbose=0 hides the progress bar. Ctrl-C
-    stops cleanly, keeping the last finite weights and the history so far.
+    loss, best weights restored). verbose=0 hides the progress bar. However
+    training ends (a `TrainingError`, an error in a callback, Ctrl-C), the
+    model keeps finite weights and the history so far (see `guard`).
     """
     epochs = checks.number("epochs", epochs, "[1, inf)", whole=True, owner="fit")
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
     X, y = check_data(model, loss, X, y)
     if validation is not None and not isinstance(validation, (tuple, list)):
-        checks.number("validation", validation, "(0, 1)", owner="fit")
-        X, X_val, y, y_val = train_test_split(X, y, test_size=validation, seed=rng)
-        validation = (X_val, y_val)
-    if validation is not None:
+        fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
+        n_val = max(1, round(len(X) * fraction))
+        if n_val >= len(X):
+            raise ValueError(f"fit: {validation=} of {len(X)} rows leaves none to train on")
+        order = rng.permutation(len(X))  # the held-out rows first
+        validation = X[order[:n_val]], y[order[:n_val]]
+        X, y = X[order[n_val:]], y[order[n_val:]]
+    elif validation is not None:
         if len(validation) != 2:
             raise ValueError("fit: validation must be a fraction or a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
-    callbacks = list(callbacks)
-    if early_stopping:
-        callbacks.append(EarlyStopping(patience=early_stopping))
-    history = History()
-    for callback in callbacks:
-        callback.on_train_begin(model)
+    callbacks = list(callbacks) + (
+        [EarlyStopping(patience=early_stopping)] if early_stopping else []
+    )
     from tqdm.auto import tqdm  # its notebook widget inside Jupyter, text elsewhere
 
     progress = tqdm(total=epochs, desc="training", unit="epoch", disable=not verbose)
-    last_good = model.get_weights()
-    model.train()
-    try:
+    with progress, guard(model, callbacks) as history:
         for epoch in range(epochs):
-            logs, stop = _train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
-            if not (math.isfinite(logs["loss"]) and _finite(model)):
-                model.set_weights(last_good)
-                history.stop_reason = (
-                    f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept "
-                    f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
-                )
-                raise TrainingError(history.stop_reason, history)
-            last_good = model.get_weights()
-            if validation is not None:
-                results = evaluate(model, loss, *validation)
-                logs.update({f"val_{key}": value for key, value in results.items()})
-            history.append(logs)
+            logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
+            stop = end_epoch(
+                model, loss, optimizer, history, epoch, logs, stop, validation, callbacks
+            )
             progress.update(1)
             progress.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
-            for callback in callbacks:  # every callback hears of the epoch, even after a stop
-                stop = bool(callback.on_epoch_end(epoch, logs)) or stop
             if stop:
-                history.stop_reason = f"stopped by a callback after epoch {epoch + 1}"
                 break
-    except KeyboardInterrupt:
-        if not _finite(model):
-            model.set_weights(last_good)
-        history.stop_reason = "interrupted by Ctrl-C; kept the last finite weights and the history"
-    except Exception as error:
-        error.history = history  # whatever went wrong, the finished epochs are not lost
-        raise
-    finally:
-        progress.close()
-        model.eval()
-        for callback in callbacks:
-            callback.on_train_end(history)
     return history
-
-
-def _finite(model) -> bool:
-    xp = backend.namespace()
-    return all(bool(xp.all(xp.isfinite(p.value))) for p in model.parameters())
-
-
-# shown in notebooks/06_the_training_loop.ipynb
-def _train_epoch(model, loss, optimizer, X, y, batch_size: int, rng, callbacks) -> tuple:
-    """One pass over the shuffled data: mean loss (and accuracy), and whether to stop."""
-    order = rng.permutation(len(X))
-    total_loss = 0.0
-    correct = 0.0
-    seen = 0
-    stop = False
-    for start in range(0, len(X), batch_size):
-        rows = order[start : start + batch_size]
-        batch_loss = train_step(model, loss, optimizer, backend.asarray(X[rows]), y[rows])
-        if not math.isfinite(batch_loss):
-            return {"loss": batch_loss}, True
-        total_loss += batch_loss * len(rows)
-        if loss.classifier:  # of the outputs the loss judged, before the step
-            correct += accuracy(backend.to_numpy(loss.pred), y[rows]) * len(rows)
-        seen += len(rows)
-        for callback in callbacks:
-            stop = bool(callback.on_step_end(optimizer.steps, {"loss": batch_loss})) or stop
-        if stop:
-            break
-    logs = {"loss": total_loss / seen}
-    if loss.classifier:
-        logs["accuracy"] = correct / seen
-    return logs, stop
 
 
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss (and accuracy, for classifiers) of `model` on (X, y), in inference mode."""
     X, y = check_data(model, loss, X, y, name="evaluation data")
     outputs = model.outputs(X, batch_size)  # stays on the backend for the loss
-    results = {"loss": loss(outputs, y)}
+    results = {"loss": loss.forward(outputs, y)}
     if loss.classifier:
-        results["accuracy"] = accuracy(backend.to_numpy(outputs), y)
+        results["accuracy"] = metrics.hits(outputs, metrics.labels(y)) / len(y)
     return results

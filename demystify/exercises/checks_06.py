@@ -66,7 +66,7 @@ def _variant(
         batch_losses = []
         for start in range(0, len(X), batch_size):
             rows = order[start : start + batch_size]
-            batch_losses.append(training.train_step(network, loss, optimizer, X[rows], y[rows]))
+            batch_losses.append(training.train_step(network, loss, optimizer, X[rows], y[rows])[0])
         history.append(float(np.mean(batch_losses)))
         after = before if measure_first else loss.forward(network.predict(X_val), y_val)
         val_history.append(after)
