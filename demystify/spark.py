@@ -93,16 +93,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import backend, checks
-from .metrics import accuracy, predicted_classes
-from .training import History, TrainingError, check_data, evaluate, train_step
+from . import backend, checks, metrics
+from .training import History, check_data, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
 
 
 # shown in notebooks/09_training_on_spark.ipynb
-def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
-    """The gradient of a batch as *sums* over its rows: ``(loss_sum, grads, n)``.
+def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int, object]:
+    """The gradient of a batch as *sums* over its rows: ``(loss_sum, grads, n, outputs)``.
 
     This is the contract that makes data-parallel training exact. Our losses
     are means, ``L = (1/n) sum_i l_i``, so ``n * L`` and ``n * dL/dw`` are sums
@@ -111,16 +110,18 @@ def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
     the whole set -- whatever the sizes of the parts (one row, or none at all).
 
     Uses the model's ordinary forward and backward (it overwrites the model's
-    ``.grad``). `grads` are NumPy arrays in ``model.parameters()`` order. An
-    empty batch gives ``(0.0, zeros, 0)``, the neutral element of the sum.
+    ``.grad``). `grads` are NumPy arrays in ``model.parameters()`` order;
+    `outputs` are what the loss judged, as `dm.train_step` returns them. An
+    empty batch gives ``(0.0, zeros, 0, None)``, the neutral element of the sum.
     """
     model.zero_grad()
     n = len(X)
-    loss_sum = 0.0
+    loss_sum, outputs = 0.0, None
     if n:  # an empty batch has no mean loss; its sums are zero
-        loss_sum = loss(model.forward(backend.asarray(X, model.dtype)), y) * n
+        outputs = model.forward(backend.asarray(X, model.dtype))
+        loss_sum = loss(outputs, y) * n
         model.backward(loss.backward(), input_grad=False)
-    return loss_sum, [backend.to_numpy(p.grad) * n for p in model.parameters()], n
+    return loss_sum, [backend.to_numpy(p.grad) * n for p in model.parameters()], n, outputs
 
 
 def _pyspark():
@@ -469,8 +470,8 @@ def _add(a: Sums, b: Sums) -> Sums:
 def _gradient_sums(index, X, y, shared, loss) -> Sums:
     """Step 2, full batch: the gradient sums of one block at the broadcast weights."""
     model = pickle.loads(shared.value)  # this task's own copy of the broadcast model
-    loss_sum, grads, n = grad_sums(model, loss, X, y)
-    correct = accuracy(backend.to_numpy(loss.pred), y) * n if loss.classifier else 0.0
+    loss_sum, grads, n, outputs = grad_sums(model, loss, X, y)
+    correct = metrics.hits(outputs, metrics.labels(y)) if loss.classifier else 0
     return Sums(grads, loss_sum, correct, n)
 
 
@@ -480,20 +481,14 @@ def _averaged_weights(index, X, y, shared, loss, batch_size, local_epochs, seed)
     model, optimizer, round_number, total_rows = pickle.loads(shared.value)
     rng = np.random.default_rng([seed, round_number, index])  # round 0, partition 0: `seed` itself
     model.train()
-    for _ in range(local_epochs):  # ordinary minibatch epochs, as dm.fit runs them
-        order = rng.permutation(len(X))
-        loss_sum = 0.0
-        correct = 0.0
-        for start in range(0, len(X), batch_size):
-            rows = order[start : start + batch_size]
-            batch_loss = train_step(model, loss, optimizer, backend.asarray(X[rows]), y[rows])
-            if not math.isfinite(batch_loss):  # the driver will refuse this round
-                return Sums(None, math.nan, 0.0, len(X))
-            loss_sum += batch_loss * len(rows)
-            if loss.classifier:
-                correct += accuracy(backend.to_numpy(loss.pred), y[rows]) * len(rows)
+    for _ in range(local_epochs):  # ordinary minibatch epochs: dm.fit's own
+        logs, _ = train_epoch(model, loss, optimizer, X, y, batch_size, rng)
+    weights = model.get_weights()
+    if not (math.isfinite(logs["loss"]) and _finite(weights)):  # the driver refuses the round
+        return Sums(None, math.nan, 0.0, len(X))
     share = len(X) / total_rows  # n_k / N: exactly 1.0 for a single partition
-    return Sums([w * share for w in model.get_weights()], loss_sum, correct, len(X))
+    n = len(X)
+    return Sums([w * share for w in weights], logs["loss"] * n, logs.get("accuracy", 0) * n, n)
 
 
 def _on_kept_blocks(handles, run: str, work) -> list[Sums]:
@@ -516,7 +511,7 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
 
 
 # shown in notebooks/09_training_on_spark.ipynb
-def _step(spark, handles, source, run, payload, work, model, loss, from_arrays) -> Sums:
+def _step(spark, handles, source, run, payload, work, *, model, loss, from_arrays) -> Sums:
     """Steps 1 to 3: broadcast the payload, work on every block, add the results up."""
     shared = spark.sparkContext.broadcast(payload)  # step 1
     work = functools.partial(work, shared=shared)
@@ -654,77 +649,66 @@ def fit(
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("spark.fit: validation must be a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
+    options = dict(loss=loss, batch_size=batch_size, local_epochs=local_epochs, seed=seed)
     callbacks = list(callbacks)
     spark = spark or local_session()
-    from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
-
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
     make = functools.partial(_make_blocks, run=run, model=model, loss=loss, from_arrays=from_arrays)
     handles = source.mapPartitionsWithIndex(make).cache()
-    history = History()
-    word = "epoch" if mode == "full_batch" else "round"
-    last_good = model.get_weights()
-    for callback in callbacks:
-        callback.on_train_begin(model)
-    model.train()
-    try:
-        sizes = _check_blocks(handles.collect())  # step 0: build, check and keep every block
-        total_rows = sum(sizes)
-        for epoch in range(epochs):
-            if mode == "full_batch":
-                payload = cloudpickle.dumps(model)
-                work = functools.partial(_gradient_sums, loss=loss)
-            else:
-                payload = cloudpickle.dumps((model, optimizer, epoch, total_rows))
-                work = functools.partial(
-                    _averaged_weights,
-                    loss=loss,
-                    batch_size=batch_size,
-                    local_epochs=local_epochs,
-                    seed=seed,
+    step = functools.partial(
+        _step, spark, handles, source, run, model=model, loss=loss, from_arrays=from_arrays
+    )
+    with guard(model, callbacks) as history:  # the engine's begin and end of a run
+        try:
+            total_rows = sum(_check_blocks(handles.collect()))  # step 0: build, check, keep
+            for epoch in range(epochs):
+                if mode == "full_batch":
+                    logs = _full_batch_step(step, model, loss, optimizer)
+                else:
+                    payload = (model, optimizer, epoch, total_rows)
+                    logs = _averaging_round(step, payload, model, loss, options)
+                stop = end_epoch(
+                    model, loss, optimizer, history, epoch, logs, False, validation, callbacks
                 )
-            sums = _step(spark, handles, source, run, payload, work, model, loss, from_arrays)
-            logs = {"loss": sums.loss / sums.rows}
-            if loss.classifier:
-                logs["accuracy"] = sums.correct / sums.rows
-            if math.isfinite(logs["loss"]) and mode == "full_batch":  # step 4: the mean gradient
-                for parameter, grad in zip(model.parameters(), sums.arrays):
-                    parameter.grad = backend.asarray(grad / sums.rows, model.dtype)
-                optimizer.step()
-            elif math.isfinite(logs["loss"]) and _finite(sums.arrays):  # step 4: the mean weights
-                model.set_weights(sums.arrays)
-            if not (math.isfinite(logs["loss"]) and _finite(model.get_weights())):
-                model.set_weights(last_good)
-                history.stop_reason = (
-                    f"the loss or the weights became NaN or infinite in {word} {epoch + 1}; kept "
-                    f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
-                )
-                raise TrainingError(history.stop_reason, history)
-            last_good = model.get_weights()
-            if validation is not None:
-                results = evaluate(model, loss, *validation)
-                logs.update({f"val_{key}": value for key, value in results.items()})
-            history.append(logs)
-            stop = False
-            for callback in callbacks:  # every callback hears of the epoch, even after a stop
-                stop = bool(callback.on_epoch_end(epoch, logs)) or stop
-            if stop:
-                history.stop_reason = f"stopped by a callback after {word} {epoch + 1}"
-                break
-    except KeyboardInterrupt:
-        model.set_weights(last_good)
-        history.stop_reason = "interrupted by Ctrl-C; kept the last good weights and the history"
-    except Exception as error:
-        model.set_weights(last_good)
-        error.history = history  # whatever went wrong, the finished epochs are not lost
-        raise
-    finally:
-        model.eval()
-        _clean_up(handles, run)
-        for callback in callbacks:
-            callback.on_train_end(history)
+                if stop:
+                    break
+        finally:
+            _clean_up(handles, run)
     return history
+
+
+def _logs(sums: Sums, loss) -> dict:
+    """The epoch's training numbers, as `dm.training.train_epoch` gives them."""
+    logs = {"loss": sums.loss / sums.rows}
+    if loss.classifier:
+        logs["accuracy"] = sums.correct / sums.rows
+    return logs
+
+
+def _full_batch_step(step, model, loss, optimizer) -> dict:
+    """Steps 1-3 for the gradient sums, then step 4 on the driver: grad = sum / N, step."""
+    from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
+
+    work = functools.partial(_gradient_sums, loss=loss)
+    sums = step(cloudpickle.dumps(model), work)
+    logs = _logs(sums, loss)
+    if math.isfinite(logs["loss"]):  # else end_epoch refuses the epoch
+        for parameter, grad in zip(model.parameters(), sums.arrays):
+            parameter.grad = backend.asarray(grad / sums.rows, model.dtype)
+        optimizer.step()
+    return logs
+
+
+def _averaging_round(step, payload, model, loss, options: dict) -> dict:
+    """Steps 1-3 for the row-weighted trained weights, then step 4: they become the model's."""
+    from pyspark import cloudpickle
+
+    sums = step(cloudpickle.dumps(payload), functools.partial(_averaged_weights, **options))
+    logs = _logs(sums, loss)
+    if math.isfinite(logs["loss"]):  # a partition that diverged sent NaN: end_epoch refuses
+        model.set_weights(sums.arrays)
+    return logs
 
 
 def _check_blocks(handles) -> list[int]:
@@ -769,7 +753,6 @@ def predict(
     """
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", True, "spark.predict")
     types = _pyspark().sql.types
-    _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
     from pyspark.ml.functions import predict_batch_udf, vector_to_array
     from pyspark.sql import functions as F
 
@@ -780,15 +763,18 @@ def predict(
     kind = _features_type(df, features_col, "spark.predict")
     features = vector_to_array(F.col(features_col)) if kind == "vector" else F.col(features_col)
     features = features.cast("array<double>")
-    n_in = next(layer.n_in for layer in model.layers if hasattr(layer, "n_in"))
+    n_in = model.n_in
+    if n_in is None:
+        raise ValueError("spark.predict: the model has no layer with a fixed number of inputs")
     _refuse_bad_rows(df, features, features_col, n_in)
+    _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
 
     def make_predict_fn():  # runs on a worker: the model arrives with this function
         def predict_fn(X):
             if not np.isfinite(X).all():
                 raise ValueError("spark.predict: features hold NaN or infinite values")
             outputs = model.predict(X)
-            return outputs.astype(float) if scores else predicted_classes(outputs)
+            return outputs.astype(float) if scores else metrics.predicted_classes(outputs)
 
         return predict_fn
 

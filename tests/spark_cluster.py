@@ -143,9 +143,10 @@ class StandaloneCluster:
         self.workers[number] = self._launch(self.worker_command(number + 1), f"worker-{number + 1}")
 
     def kill_worker(self, number: int) -> None:
-        """SIGKILL worker `number` (its process only, as a crashed machine would stop)."""
+        """SIGKILL worker `number` and the executor it started (its process group), as a
+        machine that crashes takes both with it."""
         process = self.workers[number]
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
     def stop(self) -> None:

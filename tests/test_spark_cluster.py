@@ -5,9 +5,10 @@ master and two workers are started on 127.0.0.1 from the installed pyspark
 (tests/spark_cluster.py), once for the module, and the executors run a Python
 *without* demystify installed (`bare_python`): it must travel with the job, as
 on a user's cluster. On it: full-batch training equals local `dm.fit`,
-averaging equals its replay by hand, `predict` equals `model.predict`, a worker
-killed mid-fit changes nothing, and the README's "On a cluster" recipe runs as
-written (`spark-submit --py-files demystify.zip train.py`).
+averaging equals its replay by hand, a worker killed mid-fit changes nothing, and
+the README's "On a cluster" recipe runs as written (`spark-submit --py-files
+demystify.zip train.py`: the digits learned and `dms.predict` equal to
+`model.predict` on every row, checked inside it).
 
 Marked `spark` and `slow` (about a minute and a half on 2 cores). Skipped only
 when PySpark or Java is genuinely absent; CI installs both.
@@ -236,18 +237,6 @@ def test_averaging_equals_its_replay_by_hand(spark):
     np.testing.assert_allclose(history["loss"], losses, rtol=RTOL)
 
 
-def test_predict_equals_model_predict(spark):
-    X, _ = spirals(n=100)
-    model = classifier(seed=3)
-    frame = spark.createDataFrame(
-        [(i, x.tolist()) for i, x in enumerate(X)], "id long, features array<double>"
-    )
-    expected = dm.metrics.predicted_classes(model.predict(X))
-    assert len(set(expected)) > 1  # a constant answer could not pass
-    out = dms.predict(model, frame, batch_size=16).orderBy("id").toPandas()
-    np.testing.assert_array_equal(out["prediction"].to_numpy(), expected)
-
-
 class KillsAWorker(dm.Callback):
     """Kills worker 1 (SIGKILL to its process group: the worker and its executor) after an epoch."""
 
@@ -257,26 +246,29 @@ class KillsAWorker(dm.Callback):
     def on_epoch_end(self, epoch, logs):
         if epoch == self.after:
             self.cluster.kill_worker(0)
+            self.cluster.wait_for(1)  # the master has seen it go
 
 
 def test_a_worker_killed_mid_fit_changes_nothing(spark, cluster):
-    """The lost executor's tasks (and blocks) are redone on the other one: same training."""
+    """Worker 1 and its executor die after epoch 2 of 6; the fit goes on, with the same result.
+
+    The lost executor's cached handles and block files are rebuilt on the other
+    one from the rows. Last in the module: the cluster keeps one worker after it.
+    """
     X, y = spirals(n=200)
     model, local = classifier(), classifier()
-    try:
-        history = dms.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters(), lr=0.5),
-            (X, y),
-            epochs=6,
-            spark=spark,
-            callbacks=[KillsAWorker(cluster, after=1)],
-        )
-        assert cluster.alive_workers() == 1  # the kill happened, and the fit went on without it
-    finally:
-        cluster.start_worker(0)
-        cluster.wait_for(2)
+    executors = spark.sparkContext._jsc.sc().statusTracker().getExecutorInfos
+    assert len(executors()) == 3  # the driver and one executor on each worker
+    history = dms.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.SGD(model.parameters(), lr=0.5),
+        (X, y),
+        epochs=6,
+        spark=spark,
+        callbacks=[KillsAWorker(cluster, after=1)],
+    )
+    assert cluster.alive_workers() == 1 and len(executors()) == 2  # the kill did happen
     expected = dm.fit(
         local,
         dm.SoftmaxCrossEntropy(),
@@ -287,6 +279,7 @@ def test_a_worker_killed_mid_fit_changes_nothing(spark, cluster):
         batch_size=len(X),
         verbose=0,
     )
+    assert len(history["loss"]) == 6
     for w, v in zip(model.get_weights(), local.get_weights()):
         assert rel_error(w, v) <= RTOL
     np.testing.assert_allclose(history["loss"], expected["loss"], rtol=RTOL)
