@@ -422,7 +422,6 @@ def _build_block(index: int, rows, model, loss, from_arrays: bool):
     return X, y, None
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _make_blocks(index: int, rows, run: str, model, loss, from_arrays: bool):
     """Step 0 on a worker: build, check and keep partition `index`'s block.
 
@@ -455,7 +454,6 @@ class Sums(NamedTuple):
 NO_SUMS = Sums(None, 0.0, 0.0, 0)  # the sums of no rows: the neutral element of `_add`
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _add(a: Sums, b: Sums) -> Sums:
     """Step 3: add two partial results (at every node of Spark's tree)."""
     if a.arrays is None or b.arrays is None:
@@ -466,7 +464,6 @@ def _add(a: Sums, b: Sums) -> Sums:
     return Sums(arrays, *total)
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _gradient_sums(index, X, y, shared, loss) -> Sums:
     """Step 2, full batch: the gradient sums of one block at the broadcast weights."""
     model = pickle.loads(shared.value)  # this task's own copy of the broadcast model
@@ -475,7 +472,6 @@ def _gradient_sums(index, X, y, shared, loss) -> Sums:
     return Sums(grads, loss_sum, correct, n)
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _averaged_weights(index, X, y, shared, loss, batch_size, local_epochs, seed) -> Sums:
     """Step 2, averaging: train a copy on one block; return its weights times its share of rows."""
     model, optimizer, round_number, total_rows = pickle.loads(shared.value)
@@ -510,7 +506,6 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
     return [work(index, X, y)]
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _step(spark, handles, source, run, payload, work, *, model, loss, from_arrays) -> Sums:
     """Steps 1 to 3: broadcast the payload, work on every block, add the results up."""
     shared = spark.sparkContext.broadcast(payload)  # step 1

@@ -33,6 +33,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 from demystify import spark as dms  # noqa: E402  (after the skips: only then is it usable)
 from demystify.spark import grad_sums  # noqa: E402
 
+pytestmark = pytest.mark.spark
 RTOL = 1e-10  # the bar: float64 rounding, nothing more
 
 
