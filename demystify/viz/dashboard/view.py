@@ -1,0 +1,117 @@
+"""The live view: an anywidget whose front end (``front.js``, ``front.css``) draws the frames.
+
+The browser drives the pace: it asks for the next frame (``{"type": "next"}``)
+when it has drawn the last one, so a frame is always one snapshot's numbers
+and a slow browser never builds a backlog. Pause is the browser not asking.
+Every other control is one message here, answered by one frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from importlib import resources
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from . import frames
+from .settings import CLASS_COLOURS, NEGATIVE, POSITIVE, YOUR_DATA
+
+
+def asset(name: str) -> str:
+    """A front-end file shipped in the package (read as package data, so zips work too)."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+class View(anywidget.AnyWidget):
+    """The widget the browser draws (settings and menus in `config`, frames as messages)."""
+
+    _esm = asset("front.js")
+    _css = asset("front.css")
+    config = traitlets.Dict().tag(sync=True)
+
+
+class Live:
+    """The dashboard's widgets: the view, and an output area for the backprop stepper."""
+
+    def __init__(self, dashboard):
+        self.dashboard = dashboard
+        self.view = View(config=self.config())
+        self.view.on_msg(self.receive)
+        self.output = ipywidgets.Output()
+        self.box = ipywidgets.VBox([self.view, self.output])
+        self.box.add_class("dm-dashboard-box")
+        self.handlers = {
+            "hello": self.hello,
+            "next": lambda _: self.dashboard.step(self.dashboard.settings.steps_per_frame),
+            "step": lambda _: self.dashboard.step(1),
+            "reset": lambda _: self.dashboard.reset(),
+            "scrub": lambda message: self.dashboard.scrub(int(message["position"])),
+            "edit": self.edit,
+            "settings": self.settings,
+            "code": lambda _: self.view.send({"type": "code", "text": self.dashboard.code()}),
+            "stepper": self.stepper,
+        }
+
+    def config(self) -> dict:
+        settings = self.dashboard.settings
+        values = dataclasses.asdict(settings)
+        values["hidden"] = ",".join(map(str, settings.hidden))
+        values["features"] = list(settings.features)
+        return {
+            "settings": values,
+            "menus": settings.menus(),
+            "your_data": self.dashboard.your_data is not None,
+            "your_data_name": YOUR_DATA,
+            "colours": {"classes": CLASS_COLOURS, "negative": NEGATIVE, "positive": POSITIVE},
+        }
+
+    def send_frame(self) -> None:
+        if not self.dashboard.data_sent:
+            self.view.send(*frames.points(self.dashboard.trainer.data))
+            self.dashboard.data_sent = True
+        self.view.send(*self.dashboard.frame())
+
+    def receive(self, _widget, message: dict, _buffers) -> None:
+        handler = self.handlers.get(message.get("type"))
+        if handler is None:
+            return
+        try:
+            handler(message)
+        except ValueError as error:  # a bad setting or edit: say so, and show what is
+            self.view.send({"type": "error", "message": str(error)})
+            self.view.config = self.config()
+            self.send_frame()
+
+    def hello(self, _message) -> None:
+        """A front end has started (or restarted): send it everything."""
+        self.dashboard.data_sent, self.dashboard.sent_curve = False, 0
+        self.send_frame()
+
+    def edit(self, message: dict) -> None:
+        self.dashboard.edit(message["name"], message["i"], message["j"], float(message["value"]))
+
+    def settings(self, message: dict) -> None:
+        changes = dict(message["settings"])
+        if changes.get("dataset") == YOUR_DATA:
+            changes.pop("dataset")
+        self.dashboard.change(**changes)
+        self.view.config = self.config()
+
+    def stepper(self, _message) -> None:
+        """Open the backprop stepper on the next minibatch, from the weights trained so far."""
+        from ..stepper import BackpropStepper
+
+        dashboard = self.dashboard
+        model = dashboard.shown_model(len(dashboard.history) - 1)
+        copy = dashboard.trainer.fresh_model()
+        copy.set_weights(model.get_weights())
+        X, y = dashboard.trainer.batch()
+        stepper = BackpropStepper(copy, dashboard.trainer.fresh_loss(), X, y)
+        self.output.clear_output()
+        with self.output:
+            stepper.show()
+
+
+__all__ = ["Live", "View", "asset"]
