@@ -118,6 +118,7 @@ function render({ model, el }) {
     if (header.type === "error") {
       state.error = header.message; // shown with the frame that follows
       setPlaying(false);
+      ui.sync(); // the controls show the settings still in force
       return;
     }
     if (header.type !== "frame") return;
@@ -411,7 +412,7 @@ function render({ model, el }) {
       frame.names.forEach((name, k) => {
         if (!name.endsWith("weights")) return;
         const [r, c] = frame.shapes[k];
-        const cell = Math.max(2, Math.min(12, Math.floor(64 / Math.max(r, c))));
+        const cell = Math.max(2, Math.min(14, Math.floor(96 / Math.max(r, c))));
         const holder = element("div", "dm-matrix", line);
         const canvas = element("canvas", "", holder);
         canvas.width = c * cell;
@@ -431,7 +432,7 @@ function render({ model, el }) {
       frame.names.forEach((n, k) => {
         if (n.endsWith("weights")) for (const v of arrays[k]) limit = Math.max(limit, Math.abs(v));
       });
-      scales[row].textContent = `±${fmt(limit)}`;
+      scales[row].textContent = limit > 1e-12 ? `±${fmt(limit)}` : "no change yet";
       for (const m of targets.matrices) {
         if (m.row !== row) continue;
         m.values = arrays[m.k];
@@ -622,6 +623,7 @@ function buildControls(root, model, config, state) {
   hidden.value = settings().hidden;
   hidden.size = 8;
   hidden.addEventListener("change", () => change("hidden", hidden.value));
+  hidden.addEventListener("keydown", (event) => event.key === "Enter" && hidden.blur());
   ui.hidden = field("hidden", hidden);
   ui.seed = number("seed", "seed", "1", (v) => Math.round(Number(v)));
   ui.spf = number("steps_per_frame", "steps/frame", "1", (v) => Math.round(Number(v)));
@@ -653,7 +655,7 @@ function buildControls(root, model, config, state) {
   ui.stepper = element("button", "dm-stepper-button", buttons, "Backprop stepper");
   ui.status = element("div", "dm-status", root);
   ui.message = element("div", "dm-message", root);
-  model.on("change:config", () => {
+  ui.sync = () => {
     const s = settings();
     for (const key of ["dataset", "activation", "optimizer", "init"]) ui[key].value = s[key];
     ui.lr.value = String(s.lr);
@@ -665,7 +667,8 @@ function buildControls(root, model, config, state) {
     ui.spf.value = s.steps_per_frame;
     hidden.value = s.hidden;
     for (const [name, box] of Object.entries(ui.features)) box.checked = s.features.includes(name);
-  });
+  };
+  model.on("change:config", ui.sync);
   return ui;
 }
 

@@ -79,8 +79,11 @@ class Live:
             return
         try:
             handler(message)
-        except ValueError as error:  # a bad setting or edit: say so, and show what is
-            self.view.send({"type": "error", "message": str(error)})
+        except Exception as error:  # a bad setting or edit (or a bug): say so, show what is
+            text = (
+                str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+            )
+            self.view.send({"type": "error", "message": text})
             self.view.config = self.config()
             self.send_frame()
 
