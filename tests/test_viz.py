@@ -661,3 +661,12 @@ def test_the_front_end_ships_as_package_data():
     assert files.joinpath("front.css").read_text(encoding="utf-8").strip()
     text = (Path(__file__).parents[1] / "pyproject.toml").read_text()
     assert '"demystify.viz.dashboard" = ["front.js", "front.css"]' in text
+
+
+def test_playing_trains_at_the_chosen_speed_or_a_fixed_count_per_frame():
+    auto = viz.Dashboard("moons", hidden="4", speed=300)
+    assert [auto.frame_steps(t) for t in (1 / 30, 0.1, 0.0001, 60)] == [10, 30, 1, 1000]
+    fixed = viz.Dashboard("moons", hidden="4", steps_per_frame=7)
+    assert fixed.frame_steps(0.1) == 7
+    with pytest.raises(ValueError, match=r"speed must be a whole number in \[1, 10000\]"):
+        viz.Dashboard(speed=0)

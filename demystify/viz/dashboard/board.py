@@ -31,7 +31,9 @@ class Dashboard:
     labels 0, 1, 2, ... (at most 10 classes); or ``task="regression"`` with one
     or two inputs per row. `features` picks the network's inputs among x1, x2,
     x1^2, x2^2, x1*x2, sin(x1), sin(x2); `train_fraction` the share of rows
-    trained on (the rest is the test set); `l2` the weight decay.
+    trained on (the rest is the test set); `l2` the weight decay. While playing
+    it trains `speed` steps a second (however many frames the browser draws),
+    or exactly `steps_per_frame` steps between two frames when that is given.
     """
 
     def __init__(
@@ -50,7 +52,8 @@ class Dashboard:
         train_fraction: float = 0.5,
         features=None,
         l2: float = 0.0,
-        steps_per_frame: int = 10,
+        steps_per_frame: int | None = None,
+        speed: int = 300,
         resolution: int = 64,
     ):
         values = {key: value for key, value in locals().items() if key not in ("self", "data")}
@@ -107,6 +110,12 @@ class Dashboard:
             raise ValueError(f"Dashboard.scrub: position must be a whole number in 0..{last}")
         self.position = int(position)
         self.push()
+
+    def frame_steps(self, interval: float) -> int:
+        """Steps to train before the next frame, `interval` seconds after the last one."""
+        if self.settings.steps_per_frame is not None:
+            return self.settings.steps_per_frame
+        return max(1, min(1000, round(self.settings.speed * interval)))
 
     def code(self) -> str:
         """A self-contained, seeded script that ends with the dashboard's current weights."""

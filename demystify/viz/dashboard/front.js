@@ -78,7 +78,7 @@ function render({ model, el }) {
   const signs = ramp(colours.negative, colours.positive, true);
   const classTables = colours.classes.map((c) => ramp("#ffffff", c, false));
   const root = element("div", "dm-dash", el);
-  const state = { data: null, curve: [], playing: false, waiting: false, frames: 0, drawing: 0, error: "" };
+  const state = { data: null, curve: [], playing: false, waiting: false, frames: 0, drawing: 0, round: 0, python: 0, error: "" };
   const ui = buildControls(root, model, config, state);
   const main = element("div", "dm-main", root);
   const network = element("canvas", "dm-network", main);
@@ -100,6 +100,7 @@ function render({ model, el }) {
   const send = (message) => model.send(message);
   const request = (type, extra) => {
     state.waiting = true;
+    state.asked = performance.now();
     send({ type, ...extra });
   };
 
@@ -136,9 +137,14 @@ function render({ model, el }) {
     ui.message.textContent = header.failure || state.error || "";
     state.error = "";
     state.frames += 1;
+    // for the benchmark, all frames together: ms drawing, ms waiting for frames, ms in Python
     state.drawing += performance.now() - started;
+    state.round += state.waiting ? started - state.asked : 0;
+    state.python += header.python_ms || 0;
     root.dataset.frames = state.frames;
-    root.dataset.drawMs = state.drawing.toFixed(1); // time spent drawing, all frames together
+    root.dataset.drawMs = state.drawing.toFixed(1);
+    root.dataset.waitMs = state.round.toFixed(1);
+    root.dataset.pythonMs = state.python.toFixed(1);
     root.dataset.step = header.step;
     root.dataset.steps = header.steps;
     state.waiting = false;
@@ -626,7 +632,9 @@ function buildControls(root, model, config, state) {
   hidden.addEventListener("keydown", (event) => event.key === "Enter" && hidden.blur());
   ui.hidden = field("hidden", hidden);
   ui.seed = number("seed", "seed", "1", (v) => Math.round(Number(v)));
-  ui.spf = number("steps_per_frame", "steps/frame", "1", (v) => Math.round(Number(v)));
+  ui.speed = number("speed", "steps/s", "50", (v) => Math.round(Number(v)));
+  ui.spf = number("steps_per_frame", "or steps/frame", "1", (v) => Math.round(Number(v)));
+  ui.spf.placeholder = "auto";
   const features = element("div", "dm-features", bar);
   element("span", "", features, "inputs");
   ui.features = {};
@@ -664,7 +672,8 @@ function buildControls(root, model, config, state) {
     ui.train.value = s.train_fraction;
     ui.batch.value = s.batch_size;
     ui.seed.value = s.seed;
-    ui.spf.value = s.steps_per_frame;
+    ui.spf.value = s.steps_per_frame ?? "";
+    ui.speed.value = s.speed;
     hidden.value = s.hidden;
     for (const [name, box] of Object.entries(ui.features)) box.checked = s.features.includes(name);
   };

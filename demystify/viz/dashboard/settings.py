@@ -136,7 +136,8 @@ class Settings:
     train_fraction: float = 0.5
     features: tuple[str, ...] = ("x1", "x2")
     task: str = "classification"
-    steps_per_frame: int = 10
+    steps_per_frame: int | None = None  # None: as many as keep training at `speed`
+    speed: int = 300  # training steps per second while playing (when steps_per_frame is None)
     resolution: int = 64
 
     @classmethod
@@ -164,7 +165,7 @@ class Settings:
             "batch_size": ("[1, inf)", True),
             "seed": ("[0, inf)", True),
             "train_fraction": ("[0.1, 0.9]", False),
-            "steps_per_frame": ("[1, 1000]", True),
+            "speed": ("[1, 10000]", True),
             "resolution": ("[8, 200]", True),
         }
         for name, (interval, whole) in checks_for.items():
@@ -172,6 +173,11 @@ class Settings:
                 values[name] = number(name, values[name], interval, whole, "Dashboard")
         if values.get("noise") is not None:
             number("noise", values["noise"], "[0, 5]", owner="Dashboard")
+        if values.get("steps_per_frame") is not None:
+            spf = values["steps_per_frame"]
+            values["steps_per_frame"] = number(
+                "steps_per_frame", spf, "[1, 1000]", True, "Dashboard"
+            )
         values["features"] = cls.check_features(values.get("features", ("x1", "x2")))
         return cls(**values)
 
