@@ -196,7 +196,9 @@ class Dashboard:
         if self.trainer.step_count > 0:
             return self.static_figure()
         copy = Dashboard(**self.arguments())
-        copy.step(steps)
+        per_frame = copy.frame_steps(1 / 30)  # as if played: a snapshot every few steps
+        for done in range(0, steps, per_frame):
+            copy.step(min(per_frame, steps - done))
         return copy.static_figure()
 
     def arguments(self) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .frames import UNIT_GRID, activity
 from .settings import CLASS_COLOURS, FEATURES, NEGATIVE, POSITIVE
@@ -34,57 +35,75 @@ def figure(dashboard) -> Figure:
     return fig
 
 
-def unit_image(values: np.ndarray, inputs: int, probability: str | None = None) -> np.ndarray:
+GAP = 1.8  # between two columns of the drawing, in the units of its height (0..4)
+
+
+def unit_image(values: np.ndarray, probability: str | None = None) -> np.ndarray:
     """One unit's picture as RGBA: its sign and size (or a class's probability, in its colour)."""
     if probability is not None:
         colours = LinearSegmentedColormap.from_list("p", ["#ffffff", probability])
-        rgba = colours(np.clip(values, 0, 1))
-    else:
-        scale = float(np.max(np.abs(values), initial=0.0)) or 1.0
-        rgba = SIGNS(0.5 + 0.5 * values / scale)
-    side = UNIT_GRID
-    return rgba.reshape(side, side, 4) if inputs == 2 else np.repeat(rgba[None], side // 4, 0)
+        return colours(np.clip(values, 0, 1)).reshape(UNIT_GRID, UNIT_GRID, 4)
+    scale = float(np.max(np.abs(values), initial=0.0)) or 1.0
+    return SIGNS(0.5 + 0.5 * values / scale).reshape(UNIT_GRID, UNIT_GRID, 4)
+
+
+def draw_unit(ax, values, x: float, y: float, half: float, inputs: int, colour) -> None:
+    """A unit's picture over the plane, or (one input) its curve in a box."""
+    box = (x - half, x + half, y - half, y + half)
+    if inputs == 2:
+        ax.imshow(unit_image(values, colour), extent=box, zorder=2)
+        return
+    ax.add_patch(
+        Rectangle((x - half, y - half), 2 * half, 2 * half, fc="white", ec="0.6", zorder=2)
+    )
+    scale = float(np.max(np.abs(values), initial=0.0)) or 1.0
+    heights = values if colour is not None else 0.5 + 0.5 * values / scale
+    line = np.linspace(x - half, x + half, len(values))
+    ax.plot(line, y - half + 2 * half * heights, color=colour or "0.2", lw=1, zorder=3)
 
 
 def draw_network(dashboard, ax) -> None:
     """Columns of unit pictures (features, hidden layers, outputs) joined by weight lines."""
-    trainer, data = dashboard.trainer, dashboard.trainer.data
+    data = dashboard.trainer.data
     model = dashboard.shown_model()
-    points = data.grid(UNIT_GRID)
-    columns = activity(model, points, data.features, trainer.loss)
+    columns = activity(model, data.grid(UNIT_GRID), data.features, dashboard.trainer.loss)
     classify = dashboard.settings.task == "classification"
-    weights = model.get_weights()[0::2]
-    limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
     places = [_places(column.shape[1]) for column in columns]
-    for k, w in enumerate(weights):
-        for i, (yi, _) in enumerate(places[k]):
-            for j, (yj, _) in enumerate(places[k + 1]):
-                colour = POSITIVE if w[i, j] > 0 else NEGATIVE
-                width = 0.3 + 2.5 * abs(float(w[i, j])) / limit
-                ax.plot([k + 0.2, k + 0.8], [yi, yj], color=colour, lw=width, alpha=0.7, zorder=1)
+    draw_weights(ax, model.get_weights()[0::2], places)
     for c, column in enumerate(columns):
         last = c == len(columns) - 1
-        for unit, (y, shown) in enumerate(places[c]):
-            if not shown:
-                continue
+        shown = [y for y, drawn in places[c] if drawn]
+        half = min(0.22, 0.42 * 4 / max(len(shown) - 1, 1))
+        for unit, y in enumerate(shown):
             colour = CLASS_COLOURS[unit] if last and classify else None
-            image = unit_image(column[:, unit], data.inputs, colour)
-            half = min(0.18, 0.4 / max(1, len(places[c])) * 4)
-            ax.imshow(image, extent=(c - half, c + half, y - half, y + half), zorder=2)
-        hidden = column.shape[1] - sum(shown for _, shown in places[c])
-        if hidden:
-            ax.text(c, -0.55, f"+{hidden} more", ha="center", fontsize=8)
-    names = [FEATURES[name][0] for name in data.features]
-    for unit, (y, _) in enumerate(places[0]):
-        ax.text(-0.25, y, names[unit], ha="right", va="center", fontsize=8)
+            draw_unit(ax, column[:, unit], c * GAP, y, half, data.inputs, colour)
+        if column.shape[1] > len(shown):
+            ax.text(
+                c * GAP, -0.55, f"+{column.shape[1] - len(shown)} more", ha="center", fontsize=8
+            )
+    for (y, _), feature in zip(places[0], data.features):
+        ax.text(-0.3, y, FEATURES[feature][0], ha="right", va="center", fontsize=9)
     titles = ["inputs", *[f"{n} units" for n in dashboard.settings.hidden], "outputs"]
     for c, title in enumerate(titles):
-        ax.text(c, 4.6, title, ha="center", fontsize=9)
-    ax.set_xlim(-0.8, len(columns) - 0.5)
+        ax.text(c * GAP, 4.55, title, ha="center", fontsize=9)
+    ax.set_xlim(-0.9, (len(columns) - 1) * GAP + 0.5)
     ax.set_ylim(-0.8, 4.9)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title("each unit's picture: what it computes over the plane", fontsize=10)
+
+
+def draw_weights(ax, weights: list[np.ndarray], places) -> None:
+    """A line per weight: blue positive, orange negative, as wide as the weight is large."""
+    limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
+    for k, w in enumerate(weights):
+        for i, (yi, drawn_i) in enumerate(places[k]):
+            for j, (yj, drawn_j) in enumerate(places[k + 1]):
+                if drawn_i and drawn_j:
+                    colour = POSITIVE if w[i, j] > 0 else NEGATIVE
+                    width = 0.3 + 2.5 * abs(float(w[i, j])) / limit
+                    xs = [k * GAP + 0.25, (k + 1) * GAP - 0.25]
+                    ax.plot(xs, [yi, yj], color=colour, lw=width, alpha=0.7, zorder=1)
 
 
 def _places(units: int) -> list[tuple[float, bool]]:
