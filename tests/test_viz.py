@@ -654,13 +654,15 @@ def test_the_stepper_button_opens_the_stepper_on_the_next_batch(live, monkeypatc
 def test_the_front_end_ships_as_package_data():
     from importlib import resources
 
-    files = resources.files("demystify.viz.dashboard")
-    script = files.joinpath("front.js").read_text(encoding="utf-8")
-    assert "export default" in script
-    assert "http" not in script  # nothing fetched from the network
-    assert files.joinpath("front.css").read_text(encoding="utf-8").strip()
+    from demystify.viz.dashboard.view import SCRIPTS, View
+
+    front = resources.files("demystify.viz.dashboard").joinpath("front")
+    shipped = sorted(p.name for p in front.iterdir())
+    assert shipped == sorted([*SCRIPTS, "dashboard.css"])
+    assert View._esm.count("export default") == 1 and View._esm.rstrip().endswith("{ render };")
+    assert "http" not in View._esm and "import " not in View._esm  # nothing fetched
     text = (Path(__file__).parents[1] / "pyproject.toml").read_text()
-    assert '"demystify.viz.dashboard" = ["front.js", "front.css"]' in text
+    assert '"demystify.viz.dashboard" = ["front/*.js", "front/*.css"]' in text
 
 
 def test_playing_trains_at_the_chosen_speed_or_a_fixed_count_per_frame():

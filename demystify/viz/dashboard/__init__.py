@@ -14,7 +14,8 @@ The rooms:
 * `data` -- the points, their train/test split, the features;
 * `state` -- the model, its training and the history of snapshots and edits;
 * `frames` -- a snapshot as a JSON header and uint8/float32 buffers;
-* `front.js`, `front.css` -- the front end (no build step, no network);
+* `front/` -- the front end: paint.js, point.js, controls.js, main.js and a stylesheet, joined
+  into one ES module (no build step, no network);
 * `view` -- the anywidget that carries the frames and the controls' messages;
 * `snapshot` -- the same layout as a static matplotlib figure;
 * `script` -- ``code()``: a script that rebuilds the exact weights;

@@ -1,4 +1,4 @@
-"""The live view: an anywidget whose front end (``front.js``, ``front.css``) draws the frames.
+"""The live view: an anywidget whose front end (the files in ``front/``) draws the frames.
 
 The browser drives the pace: it asks for the next frame (``{"type": "next"}``)
 when it has drawn the last one, so a frame is always one snapshot's numbers
@@ -20,17 +20,20 @@ from threadpoolctl import ThreadpoolController
 from . import frames
 from .settings import CLASS_COLOURS, NEGATIVE, POSITIVE, YOUR_DATA
 
+# The front end's scripts, in order; they make one ES module (only main.js exports).
+SCRIPTS = ("paint.js", "point.js", "controls.js", "main.js")
+
 
 def asset(name: str) -> str:
     """A front-end file shipped in the package (read as package data, so zips work too)."""
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath("front", name).read_text(encoding="utf-8")
 
 
 class View(anywidget.AnyWidget):
     """The widget the browser draws (settings and menus in `config`, frames as messages)."""
 
-    _esm = asset("front.js")
-    _css = asset("front.css")
+    _esm = "\n".join(asset(name) for name in SCRIPTS)
+    _css = asset("dashboard.css")
     config = traitlets.Dict().tag(sync=True)
 
 
