@@ -128,7 +128,7 @@ function render({ model, el }) {
   };
   view.ui = controls(view);
   const main = element("div", "dm-main", root);
-  view.network = canvas("dm-network", main, 600, 420);
+  view.network = canvas("dm-network", main, 600, 400);
   const side = element("div", "dm-side", main);
   view.surface = canvas("dm-surface", side, 300, 300);
   view.loss = canvas("dm-loss", side, 300, 110);

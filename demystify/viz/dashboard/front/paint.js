@@ -299,7 +299,7 @@ function layoutMatrices(view, frame) {
     frame.names.forEach((name, k) => {
       if (!name.endsWith("weights")) return;
       const [r, c] = frame.shapes[k];
-      const cell = Math.max(2, Math.min(14, Math.floor(96 / Math.max(r, c))));
+      const cell = Math.max(2, Math.min(12, Math.floor(80 / Math.max(r, c))));
       const holder = element("div", "dm-matrix", line);
       const canvas = element("canvas", "", holder);
       [canvas.width, canvas.height] = [c * cell, r * cell];
