@@ -625,6 +625,9 @@ def test_the_live_view_reports_a_bad_setting_and_keeps_the_old_ones(live):
     ui.receive(ui.view, {"type": "settings", "settings": {"hidden": "3,2", "l2": 0.01}}, [])
     assert dash.settings.hidden == (3, 2) and ui.view.config["settings"]["hidden"] == "3,2"
     assert dash.trainer.optimizer.weight_decay == 0.01 and sent[-1][0]["step"] == 0
+    assert ui.view.config["noise"] == 0.15  # the noise slider starts at the data set's own
+    ui.receive(ui.view, {"type": "settings", "settings": {"noise": 0.4, "train_fraction": 0.7}}, [])
+    assert ui.view.config["noise"] == 0.4 and len(dash.trainer.X) == 140
 
 
 def test_the_stepper_button_opens_the_stepper_on_the_next_batch(live, monkeypatch):

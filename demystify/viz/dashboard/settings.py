@@ -197,6 +197,13 @@ class Settings:
             values.pop("task")  # the data set decides it
         return Settings.make(**values)
 
+    def default_noise(self) -> float | None:
+        """The noise of the data set chosen, when its own (None for your data)."""
+        if self.dataset == YOUR_DATA:
+            return None
+        data_set = DATASETS[self.dataset]
+        return data_set.arguments(None)[data_set.noise]
+
     def menus(self) -> dict:
         """What the front end offers (each control's options)."""
         return {

@@ -72,6 +72,7 @@ class Live:
             "settings": values,
             "menus": settings.menus(),
             "your_data": self.dashboard.your_data is not None,
+            "noise": settings.noise if settings.noise is not None else settings.default_noise(),
             "your_data_name": YOUR_DATA,
             "colours": {"classes": CLASS_COLOURS, "negative": NEGATIVE, "positive": POSITIVE},
         }

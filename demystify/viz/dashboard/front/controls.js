@@ -11,8 +11,18 @@ function addField(view, bar, ui, [key, label, node, parse]) {
   const wrap = element("label", "dm-field", bar);
   element("span", "", wrap, label);
   wrap.appendChild(node);
+  if (node.type === "range") {
+    const readout = element("span", "dm-readout", wrap);
+    const show = () => (readout.textContent = node.value);
+    node.addEventListener("input", show);
+    node.show = show;
+  }
   ui.inputs[key] = node;
   return node;
+}
+
+function slider(min, max, step) {
+  return Object.assign(entry("range", step), { min, max });
 }
 
 function choices(options) {
@@ -33,8 +43,8 @@ function settingControls(view, bar, ui) {
   const datasets = [...config.menus.dataset, ...(config.your_data ? [config.your_data_name] : [])];
   const fields = [
     ["dataset", "data", choices(datasets), String],
-    ["noise", "noise", entry("number", "0.05"), Number],
-    ["train_fraction", "train share", entry("number", "0.1"), Number],
+    ["noise", "noise", slider(0, 1.5, 0.05), Number],
+    ["train_fraction", "train share", slider(0.1, 0.9, 0.1), Number],
     ["batch_size", "batch", entry("number", "1"), WHOLE],
     ["lr", "learning rate", choices(LR), Number],
     ["l2", "L2", choices(L2), Number],
@@ -47,7 +57,6 @@ function settingControls(view, bar, ui) {
     ["steps_per_frame", "or steps/frame", entry("number", "1"), WHOLE],
   ];
   for (const field of fields) addField(view, bar, ui, field);
-  ui.inputs.noise.placeholder = "default";
   ui.inputs.steps_per_frame.placeholder = "auto";
   ui.inputs.hidden.size = 8;
   ui.inputs.hidden.addEventListener("keydown", (e) => e.key === "Enter" && e.target.blur());
@@ -85,13 +94,16 @@ function buttons(view, ui) {
 
 // the controls show the settings in force (after a change, or after a refused one)
 function syncControls(view, ui) {
-  const settings = view.config().settings;
+  const config = view.config();
+  const settings = { ...config.settings, noise: config.settings.noise ?? config.noise };
   for (const [key, node] of Object.entries(ui.inputs)) {
     const value = settings[key] === null || settings[key] === undefined ? "" : String(settings[key]);
     if (node.tagName === "SELECT" && ![...node.options].some((o) => o.value === value))
       element("option", "", node, value).value = value;
     node.value = value;
+    if (node.show) node.show();
   }
+  ui.inputs.noise.disabled = config.noise === null; // your data: its noise is its own
   for (const [name, box] of Object.entries(ui.features)) box.checked = settings.features.includes(name);
 }
 
