@@ -37,8 +37,11 @@ CELLS = [
     "import demystify as dm",
     'small = dm.viz.Dashboard("moons", hidden="8,8")\nsmall.show()',
     'large = dm.viz.Dashboard("spirals", hidden="16,16,16")\nlarge.show()',
+    'hills = dm.viz.Dashboard("hills", hidden="8,8")\nhills.show()',
+    'curve = dm.viz.Dashboard("sine", hidden="6", features=["x1", "sin(x1)"])\ncurve.show()',
 ]
 SMALL, LARGE = ".dm-dash.small", ".dm-dash.large"
+NAMES = ("small", "large", "hills", "curve")  # the dashboards, in the notebook's order
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +56,12 @@ def page(tmp_path_factory):
         try:
             page = bench.open_and_run(browser, server, "dashboards.ipynb")
             page.wait_for_function(
-                "() => document.querySelectorAll('.dm-dash[data-step]').length == 2"
+                "n => document.querySelectorAll('.dm-dash[data-step]').length == n", arg=len(NAMES)
             )
             page.evaluate(
-                """() => { const d = document.querySelectorAll('.dm-dash');
-                           d[0].classList.add('small'); d[1].classList.add('large'); }"""
+                "names => document.querySelectorAll('.dm-dash').forEach("
+                "(d, k) => d.classList.add(names[k]))",
+                list(NAMES),
             )
             yield page
         finally:
@@ -179,3 +183,16 @@ def test_the_stepper_button_opens_the_stepper_below(page):
     assert page.text_content(f"{SMALL} .dm-message") == ""
     output.first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "dashboard_stepper_opened.png"))
+
+
+@pytest.mark.parametrize("name", ["hills", "curve"])
+def test_regressions_play_and_show_no_accuracy(page, name):
+    within = f".dm-dash.{name}"
+    page.locator(within).scroll_into_view_if_needed()
+    page.click(f"{within} .dm-play")
+    page.wait_for_function(f"() => +document.querySelector('{within}').dataset.step >= 150")
+    page.click(f"{within} .dm-play")
+    page.wait_for_timeout(500)
+    assert "accuracy" not in status(page, within)
+    assert both_steps(page, within)[0] == both_steps(page, within)[1]
+    page.locator(within).screenshot(path=str(ARTIFACTS / f"dashboard_{name}.png"))
