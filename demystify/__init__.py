@@ -14,31 +14,35 @@ losses, optim, training, metrics, gradcheck, saving, backend, evolve.
 """
 
 from . import datasets, evolve
-from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .apps.callbacks import EarlyStopping
+from .apps.schedules import CosineDecay, StepDecay
+from .apps.tables import confusion_matrix, mse
 from .backend import Array, asarray, available_backends, backend_name, namespace, to_numpy, use
+from .evolve import Step
 from .gradcheck import gradcheck
 from .layers import Dense, Dropout, Layer, ShapeError
 from .losses import BinaryCrossEntropy, Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy
-from .metrics import accuracy, confusion_matrix, mse
+from .metrics import accuracy
 from .model import Sequential
-from .optim import SGD, Adam, AdamW, CosineDecay, Optimizer, RMSprop, StepDecay
+from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameter import Parameter
 from .saving import load, save
-from .training import Callback, EarlyStopping, History, TrainingError, evaluate, fit, train_step
+from .training import Callback, History, TrainingError, evaluate, fit, train_step
 
 __version__ = "0.1.0"
 
-# the public face, in the order the modules are read
-__all__ = """
-    Parameter Layer Dense Dropout ShapeError Sequential
-    Activation ReLU LeakyReLU Sigmoid Tanh Softmax Step
-    Loss MeanSquaredError Huber BinaryCrossEntropy SoftmaxCrossEntropy
-    Optimizer SGD RMSprop Adam AdamW StepDecay CosineDecay
-    train_step fit evaluate History Callback EarlyStopping TrainingError
-    accuracy confusion_matrix mse gradcheck save load
-    Array use namespace backend_name available_backends asarray to_numpy
-    datasets evolve viz spark
-""".split()
+# the public face, in the order the modules are read (one line per module or two)
+__all__ = (
+    ["Parameter", "Layer", "Dense", "Dropout", "ShapeError", "Sequential"]
+    + ["Activation", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Step"]
+    + ["Loss", "MeanSquaredError", "Huber", "BinaryCrossEntropy", "SoftmaxCrossEntropy"]
+    + ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "StepDecay", "CosineDecay"]
+    + ["train_step", "fit", "evaluate", "History", "Callback", "EarlyStopping", "TrainingError"]
+    + ["accuracy", "confusion_matrix", "mse", "gradcheck", "save", "load"]
+    + ["Array", "use", "namespace", "backend_name", "available_backends", "asarray", "to_numpy"]
+    + ["datasets", "evolve", "viz", "spark"]
+)
 
 
 def __getattr__(name: str):

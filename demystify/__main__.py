@@ -1,40 +1,10 @@
-"""The command line: ``python -m demystify demo`` trains a digit reader from scratch.
+"""``python -m demystify demo`` (and the ``demystify`` command): see `demystify.apps.demo`.
 
-It is the whole library in one breath: load the shipped 8x8 digits, hold a
-quarter out, standardise with the training statistics, train a small network
-(progress bar included), report the accuracy on the held-out quarter, and save
-the model as a data-only ``.npz`` that ``dm.load`` reads back.
+The command line is an application built on the library, so it lives in the
+ring (``apps/``), counted apart from the core.
 """
 
-import argparse
-
-from . import activations, datasets, layers, losses, metrics, model, optim, saving, training
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demystify")
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train a handwritten-digit classifier and save it")
-    demo.add_argument("--epochs", type=int, default=40, help="passes over the digits (40)")
-    demo.add_argument("--hidden", type=int, default=256, help="units in the hidden layer (256)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of weights and shuffling (0)")
-    demo.add_argument("--out", default="demystify-digits.npz", help="where to save the model")
-    args = parser.parse_args(argv)
-
-    X, y = datasets.digits()
-    X_train, X_test, y_train, y_test = datasets.train_test_split(X, y, test_size=0.25, seed=0)
-    X_train, X_test = datasets.standardize(X_train, X_test)
-    hidden = layers.Dense(64, args.hidden)
-    output = layers.Dense(args.hidden, 10)
-    network = model.Sequential([hidden, activations.ReLU(), layers.Dropout(0.5), output], args.seed)
-    schedule = optim.CosineDecay(args.epochs * -(-len(X_train) // 32))  # -(-a // b): ceil(a / b)
-    optimizer = optim.AdamW(network.parameters(), lr=2e-3, schedule=schedule)
-    loss = losses.SoftmaxCrossEntropy()
-    training.fit(network, loss, optimizer, X_train, y_train, args.epochs, 32, seed=args.seed)
-    print(f"held-out accuracy: {metrics.accuracy(network.predict(X_test), y_test):.4f}")
-    print(f"saved the model to {saving.save(network, args.out)}")
-    return 0
-
+from .apps.demo import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -18,7 +18,7 @@ from .layers import Layer
 # shown in notebooks/02_activations.ipynb
 def sigmoid(x: Array) -> Array:
     """``1 / (1 + exp(-x))``, computed without overflow for any x."""
-    xp = backend.namespace()
+    xp = backend.array_namespace(x)
     z = xp.exp(-xp.abs(x))  # never overflows: exp of a non-positive number
     return xp.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
@@ -30,7 +30,7 @@ def softmax_with_log(x: Array) -> tuple[Array, Array]:
     Subtracting the row's maximum first changes nothing mathematically and keeps
     ``exp`` from overflowing; the logarithm is ``shifted - log(sum)``, never ``log(0)``.
     """
-    xp = backend.namespace()
+    xp = backend.array_namespace(x)
     shifted = x - xp.max(x, axis=1, keepdims=True)
     exps = xp.exp(shifted)
     sums = xp.sum(exps, axis=1, keepdims=True)
@@ -39,19 +39,16 @@ def softmax_with_log(x: Array) -> tuple[Array, Array]:
 
 def softmax(x: Array) -> Array:
     """Each row of scores as probabilities: ``y_i = exp(x_i) / sum_j exp(x_j)``."""
-    probabilities, _ = softmax_with_log(x)
-    return probabilities
+    return softmax_with_log(x)[0]
 
 
 class Activation(Layer):
-    """An element-wise function `function` with its derivative `derivative`."""
+    """An element-wise function and its derivative: a subclass defines the pair.
 
-    def function(self, x: Array) -> Array:
-        raise NotImplementedError
-
-    def derivative(self, x: Array, y: Array) -> Array:
-        """``f'`` at `x`; `y` = f(x) is passed too, as some derivatives read best from it."""
-        raise NotImplementedError
+    ``function(x)`` is ``f``; ``derivative(x, y)`` is ``f'`` at `x`, given
+    ``y = f(x)`` too, as some derivatives read best from it. Defining
+    `function` makes an activation one that `dm.load` can rebuild by name.
+    """
 
     def forward(self, x: Array) -> Array:
         y = self.function(x)
@@ -70,12 +67,12 @@ class ReLU(Activation):
     """``f(x) = max(x, 0)``; ``f'(x) = 1 if x > 0 else 0``."""
 
     def function(self, x: Array) -> Array:
-        xp = backend.namespace()
+        xp = backend.array_namespace(x)
         zero = xp.asarray(0, dtype=x.dtype)  # a zero of x's type: the array API mixes no types
         return xp.maximum(x, zero)
 
     def derivative(self, x: Array, y: Array) -> Array:
-        return backend.namespace().astype(x > 0, x.dtype)
+        return backend.array_namespace(x).astype(x > 0, x.dtype)
 
 
 class LeakyReLU(Activation):
@@ -89,10 +86,10 @@ class LeakyReLU(Activation):
         self.slope = checks.number("slope", slope, "[0, 1)", owner="LeakyReLU")
 
     def function(self, x: Array) -> Array:
-        return backend.namespace().where(x > 0, x, self.slope * x)
+        return backend.array_namespace(x).where(x > 0, x, self.slope * x)
 
     def derivative(self, x: Array, y: Array) -> Array:
-        return backend.namespace().astype(x > 0, x.dtype) * (1.0 - self.slope) + self.slope
+        return backend.array_namespace(x).astype(x > 0, x.dtype) * (1.0 - self.slope) + self.slope
 
     def config(self) -> dict:
         return {"slope": self.slope}
@@ -113,7 +110,7 @@ class Tanh(Activation):
     """``f(x) = tanh(x)``; ``f'(x) = 1 - tanh(x)**2``."""
 
     def function(self, x: Array) -> Array:
-        return backend.namespace().tanh(x)
+        return backend.array_namespace(x).tanh(x)
 
     def derivative(self, x: Array, y: Array) -> Array:
         return 1.0 - y * y
@@ -134,23 +131,6 @@ class Softmax(Activation):
 
         Multiplied out: ``dL/dx = y * (g - sum_j g_j y_j)``, row by row.
         """
-        xp = backend.namespace()
+        xp = backend.array_namespace(grad_out)
         _, y = self.cache
         return y * (grad_out - xp.sum(grad_out * y, axis=1, keepdims=True))
-
-
-class Step(Activation):
-    """The Heaviside step ``f(x) = 1 if x > 0 else 0``: a neuron that fires or does not.
-
-    Its derivative is 0 everywhere except at 0, where it does not exist, so the
-    chain rule passes back nothing but zeros: backpropagation cannot train it,
-    and `backward` says so instead of silently returning zeros. Evolution
-    (`dm.evolve`) can.
-    """
-
-    def function(self, x: Array) -> Array:
-        return backend.namespace().astype(x > 0, x.dtype)
-
-    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
-        # its derivative is 0 wherever it exists: say so rather than pass back zeros
-        raise RuntimeError("Step has no useful gradient, so backpropagation cannot train it")

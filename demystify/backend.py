@@ -3,16 +3,20 @@
 A neural network is a sequence of matrix products and element-wise functions.
 Which library does the arithmetic -- NumPy on the CPU, CuPy on an NVIDIA GPU,
 PyTorch, or the bare Python array API standard -- does not change the maths.
-So every layer, loss and optimizer asks this module for the *namespace* of
-array functions when it runs (``xp = namespace()``) and uses only functions
-from the array API standard (``xp.matmul``, ``xp.maximum``, ``xp.sum(x, axis=0)``).
+So every layer, loss and optimizer asks the array it is given for its
+*namespace* of array functions (``xp = array_namespace(x)``) and uses only
+functions from the array API standard (``xp.matmul``, ``xp.maximum``,
+``xp.sum(x, axis=0)``): an array carries its library with it, and a model on
+the GPU computes on the GPU whatever else is going on.
 
-Choosing the library is one line, and the only global setting in the package::
+Choosing where new parameters are made is one line, the only global setting
+in the package::
 
     dm.use("cupy")            # from now on
     with dm.use("torch"):     # or just for a block
         ...
 
+and ``model.to("torch")`` moves an existing model there (changing no global).
 Parameters are always created on the host with NumPy's seeded generator and
 then moved with ``asarray``, so a seed gives the same network on every backend.
 """
@@ -68,9 +72,16 @@ class use:
 
 
 # shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
-def namespace():
-    """The array-API namespace of the active backend (``numpy`` itself by default)."""
-    return _active["xp"]
+def namespace(name: str | None = None):
+    """The array-API namespace of backend `name`, or of the active one (``numpy`` by default)."""
+    return _active["xp"] if name is None else _load(name)
+
+
+def array_namespace(x: Array):
+    """The array-API namespace of the library that array `x` belongs to."""
+    if isinstance(x, np.ndarray):
+        return np
+    return importlib.import_module("array_api_compat").array_namespace(x)  # CuPy, PyTorch, ...
 
 
 def backend_name() -> str:
@@ -83,9 +94,9 @@ def available_backends() -> list[str]:
     return [name for name in BACKENDS if _load(name, quiet=True) is not None]
 
 
-def asarray(x, dtype: str | None = None) -> Array:
-    """Move a host (NumPy) array or number onto the active backend (as `dtype`, if given)."""
-    xp = namespace()
+def asarray(x, dtype: str | None = None, xp=None) -> Array:
+    """Move an array or number onto namespace `xp`, or the active backend (as `dtype`, if given)."""
+    xp = xp or namespace()
     if dtype is not None:  # a name such as "float32" is looked up directly: np.dtype() is slow
         dtype = getattr(xp, dtype if isinstance(dtype, str) else np.dtype(dtype).name)
     try:

@@ -40,13 +40,15 @@ attached to the error as ``error.history``.
 
 The model is a function of one flat vector here, so this module also holds
 the helpers that read and write the weights that way: `parameters_to_vector`,
-`vector_to_parameters`, and `get_weight` / `set_weight` for a single number.
+`vector_to_parameters`, and `get_weight` / `set_weight` for a single number;
+and `dm.Step`, the neuron only evolution can train.
 """
 
 import numpy as np
 
 from . import checks
-from .backend import to_numpy, use
+from .activations import Activation
+from .backend import Array, array_namespace, to_numpy
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .metrics import accuracy
@@ -107,6 +109,26 @@ def set_weight(model, name: str, index, value: float) -> None:
     parameter.value[index] = checks.number("value", value, "[-inf, inf]")
 
 
+# --- a neuron that backpropagation cannot train -------------------------------------------
+
+
+class Step(Activation):
+    """The Heaviside step ``f(x) = 1 if x > 0 else 0``: a neuron that fires or does not.
+
+    Its derivative is 0 everywhere except at 0, where it does not exist, so the
+    chain rule passes back nothing but zeros: backpropagation cannot train it,
+    and `backward` says so instead of silently returning zeros. Evolution
+    (`dm.evolve`) can.
+    """
+
+    def function(self, x: Array) -> Array:
+        return array_namespace(x).astype(x > 0, x.dtype)
+
+    def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
+        # its derivative is 0 wherever it exists: say so rather than pass back zeros
+        raise RuntimeError("Step has no useful gradient, so backpropagation cannot train it")
+
+
 # --- fitness ----------------------------------------------------------------------------------
 
 
@@ -143,7 +165,7 @@ class DataFitness:
         if not self.checked:  # the targets, once, against the first outputs seen
             loss.check_targets(self.y, outputs.shape[-1], where="data_fitness: y")
             self.checked = True
-        logs = {"loss": loss(outputs, self.y)}
+        logs = {"loss": loss.forward(outputs, self.y)}
         if loss.classifier:
             logs["accuracy"] = accuracy(to_numpy(outputs), self.y)
         return logs
@@ -298,8 +320,7 @@ def evolution_strategy(
     pairs = population // 2
     with _Run(model, fitness, generations, verbose, "evolution strategy") as run:
         theta = Parameter(run.best.copy())
-        with use("numpy"):  # theta lives on the host, whatever the model's backend
-            optimizer = (Adam if adam else SGD)([theta], lr=lr)
+        optimizer = (Adam if adam else SGD)([theta], lr=lr)  # on the host, like theta
         for generation in run.progress:
             eps = rng.standard_normal((pairs, theta.size))
             probes = np.concatenate(
@@ -310,6 +331,5 @@ def evolution_strategy(
             # rank of each probe's score (argsort of argsort), spread evenly over [-0.5, 0.5]
             ranks = np.argsort(np.argsort(scores[1:], kind="stable")) / (2 * pairs - 1) - 0.5
             theta.grad = -(ranks[:pairs] - ranks[pairs:]) @ eps / (2 * pairs * sigma)
-            with use("numpy"):  # theta lives on the host, whatever the model's backend
-                optimizer.step()
+            optimizer.step()
     return model, run.history

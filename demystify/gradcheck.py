@@ -26,15 +26,15 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
     """
     checks.number("eps", eps, "(0, inf)", owner="gradcheck")
     params = dict(model.named_parameters())
+    xp = model.xp  # the check runs where the model lives
     originals = {name: p.value for name, p in params.items()}
-    host = {"input": checks.real_array(x, "gradcheck: x").astype(np.float64)}  # to be nudged
-    for name, p in params.items():
-        host[name] = np.array(backend.to_numpy(p.value), dtype=np.float64)
+    host = {name: np.array(backend.to_numpy(p.value), np.float64) for name, p in params.items()}
+    host["input"] = checks.real_array(x, "gradcheck: x").astype(np.float64)  # all to be nudged
 
     def loss_now() -> float:  # the loss with the current host arrays, computed in float64
         for name, p in params.items():
-            p.value = backend.asarray(host[name])
-        return loss.forward(model.forward(backend.asarray(host["input"])), y)
+            p.value = backend.asarray(host[name], xp=xp)
+        return loss.forward(model.forward(backend.asarray(host["input"], xp=xp)), y)
 
     try:
         loss_now()

@@ -8,8 +8,7 @@ roughly constant from layer to layer:
 * Glorot (Xavier): variance ``2 / (n_in + n_out)``, for tanh and sigmoid;
 * He (Kaiming):   variance ``2 / n_in``, for ReLU, which zeroes half its inputs.
 
-Each comes as a normal or a uniform distribution with that variance (a uniform
-on ``[-a, a]`` has variance ``a**2 / 3``). Biases start at zero. Arrays are
+Each is a normal distribution with that variance. Biases start at zero. Arrays are
 drawn on the host from a NumPy generator, so one seed gives bit-identical
 weights on every backend.
 """
@@ -23,10 +22,8 @@ Shape = tuple[int, ...]
 
 def as_generator(seed) -> np.random.Generator:
     """A NumPy generator from a seed, a generator (used as is), or None (fresh entropy)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
     try:
-        return np.random.default_rng(seed)
+        return np.random.default_rng(seed)  # a Generator comes back as it is
     except (TypeError, ValueError):
         raise ValueError(f"seed must be a whole number >= 0 (or a list), got {seed!r}") from None
 
@@ -40,24 +37,12 @@ def glorot_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / sum(shape)), size=shape)  # sum(shape) = n_in + n_out
 
 
-def glorot_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
-    limit = np.sqrt(6.0 / sum(shape))
-    return rng.uniform(-limit, limit, size=shape)
-
-
 # shown in notebooks/05_optimizers.ipynb
 def he_normal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     return rng.normal(0.0, np.sqrt(2.0 / shape[0]), size=shape)
 
 
-def he_uniform(shape: Shape, rng: np.random.Generator) -> np.ndarray:
-    limit = np.sqrt(6.0 / shape[0])
-    return rng.uniform(-limit, limit, size=shape)
-
-
-INITIALIZERS = {
-    f.__name__: f for f in [zeros, glorot_normal, glorot_uniform, he_normal, he_uniform]
-}
+INITIALIZERS = {f.__name__: f for f in [zeros, glorot_normal, he_normal]}
 
 
 def get(name: str) -> Callable[[Shape, np.random.Generator], np.ndarray]:

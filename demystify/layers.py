@@ -21,25 +21,22 @@ from . import init as initializers
 from .backend import Array
 from .parameter import Parameter
 
-# Every kind of layer by class name, filled as each Layer subclass is defined (ours and yours):
-# `dm.load` rebuilds a saved model from it.
+# The layers `dm.load` may build from a file, by class name: every layer class that defines
+# `config()` (an activation: `function`), ours and yours, adds itself when it is defined.
 LAYER_TYPES: dict[str, type["Layer"]] = {}
 
 
 class ShapeError(ValueError):
     """An array reached a layer with the wrong shape; says which layer and both shapes."""
 
-    def __init__(self, layer: str, detail: str):
-        super().__init__(f"{layer} {detail}")
-        self.layer = layer
-        self.detail = detail
-
 
 class Layer:
     """Base class: a forward function, its backward (chain rule), and its parameters.
 
-    A layer that takes constructor arguments returns them from `config()`, so
-    that `dm.save` can write it and `dm.load` can build it again. `n_in` and
+    A layer returns its constructor arguments from `config()`, so that
+    `dm.save` can write it and `dm.load` can build it again: a class that
+    defines `config()` (or, an activation, its `function`) is registered for
+    `dm.load` when it is defined; base classes and helpers are not. `n_in` and
     `n_out` are the widths it takes and gives; None (activations, dropout): any
     width, passed on unchanged.
     """
@@ -49,7 +46,8 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        LAYER_TYPES[cls.__name__] = cls  # a class defined again (a re-run cell) replaces the old
+        if "config" in vars(cls) or "function" in vars(cls):  # a re-run cell replaces the old
+            LAYER_TYPES[cls.__name__] = cls
 
     def __init__(self) -> None:
         self.training = True  # some layers (Dropout) behave differently when training
@@ -90,11 +88,17 @@ class Layer:
     def eval(self) -> "Layer":
         return self.train(False)
 
+    @property
+    def xp(self):
+        """The array namespace its parameters live in (the active backend's, if it has none)."""
+        first = next(self.parameters(), None)
+        return backend.namespace() if first is None else backend.array_namespace(first.value)
+
     def to(self, backend_name: str) -> "Layer":
-        """Make `backend_name` the active backend and move the parameters onto it."""
-        backend.use(backend_name)
+        """Move the parameters onto backend `backend_name` (no global changes: arrays carry it)."""
+        xp = backend.namespace(backend_name)
         for parameter in self.parameters():
-            parameter.move()
+            parameter.move(xp=xp)
         return self
 
     def config(self) -> dict:
@@ -122,21 +126,17 @@ class Dense(Layer):
     Column ``j`` of `weights` holds the input weights of output unit ``j``.
     """
 
-    def __init__(
-        self, n_in: int, n_out: int, init: str = "he_normal", seed=None, dtype: str = "float32"
-    ):
+    def __init__(self, n_in: int, n_out: int, init="he_normal", seed=None, dtype="float32"):
         super().__init__()
-        self.n_in = checks.number("n_in", n_in, "[1, inf)", whole=True, owner="Dense")
-        self.n_out = checks.number("n_out", n_out, "[1, inf)", whole=True, owner="Dense")
-        initializers.get(init)  # a typo is reported now, not at the first initialize
-        self.init = init
+        self.n_in, self.n_out = self.parameter_shapes({"n_in": n_in, "n_out": n_out})["weights"]
+        self.init = initializers.get(init).__name__  # a typo is reported now, not later
         self.dtype = checks.floating_dtype(dtype, owner="Dense")
         self.initialize(initializers.as_generator(seed))
 
     def initialize(self, rng, dtype: str | None = None) -> None:
         self.dtype = dtype or self.dtype
-        draw = initializers.get(self.init)  # on the host, from the seeded generator; then moved
-        weights = draw((self.n_in, self.n_out), rng)
+        # drawn on the host, from the seeded generator; then moved
+        weights = initializers.get(self.init)((self.n_in, self.n_out), rng)
         self.weights = Parameter(backend.asarray(weights, self.dtype))
         self.bias = Parameter(backend.asarray(initializers.zeros(self.n_out), self.dtype))
 
@@ -148,10 +148,9 @@ class Dense(Layer):
     # shown in notebooks/08_swap_numpy_for_a_gpu.ipynb
     def forward(self, x: Array) -> Array:
         if x.ndim != 2 or x.shape[1] != self.n_in:
-            detail = f"expected input with {self.n_in} features, got {tuple(x.shape)}"
-            raise ShapeError("Dense", detail)
+            raise ShapeError(f"expected input with {self.n_in} features, got {tuple(x.shape)}")
         self.cache = x
-        out = backend.namespace().matmul(x, self.weights.value)
+        out = backend.array_namespace(x).matmul(x, self.weights.value)
         out += self.bias.value  # in place: one array fewer per batch
         return out
 
@@ -163,7 +162,7 @@ class Dense(Layer):
         * ``dL/dbias    = sum_batch g``  one bias serves every row of the batch
         * ``dL/dx       = g @ weights.T`` ``(batch, n_out) @ (n_out, n_in)``
         """
-        xp = backend.namespace()
+        xp = backend.array_namespace(grad_out)
         x = self.cache
         self.weights.accumulate(xp.matmul(x.T, grad_out))
         self.bias.accumulate(xp.sum(grad_out, axis=0))
@@ -199,16 +198,16 @@ class Dropout(Layer):
     # shown in notebooks/06_the_training_loop.ipynb
     def forward(self, x: Array) -> Array:
         if not self.training or self.p == 0.0:
-            self.cache = None
+            self.cache = 1.0  # nothing dropped: backward passes the gradient through
             return x
         keep = self.rng.random(tuple(x.shape)) >= self.p  # drawn on the host, seeded
-        self.cache = backend.asarray(keep / (1.0 - self.p), backend.dtype_name(x))
+        self.cache = backend.asarray(
+            keep / (1 - self.p), backend.dtype_name(x), backend.array_namespace(x)
+        )
         return x * self.cache
 
     def backward(self, grad_out: Array, input_grad: bool = True) -> Array:
         """``dL/dx = dL/dy * mask / (1 - p)``: dropped units pass no gradient."""
-        if self.cache is None:
-            return grad_out
         return grad_out * self.cache
 
     def config(self) -> dict:

@@ -23,9 +23,10 @@ from .backend import Array
 
 def _as_target(pred: Array, target) -> Array:
     """Targets on the backend, in `pred`'s dtype and shape (a 1-D target fits one output column)."""
-    target = backend.asarray(target, backend.dtype_name(pred))
+    xp = backend.array_namespace(pred)
+    target = backend.asarray(target, backend.dtype_name(pred), xp)
     if target.ndim == 1 and pred.ndim == 2 and pred.shape[1] == 1:
-        target = backend.namespace().reshape(target, (-1, 1))
+        target = xp.reshape(target, (-1, 1))
     if tuple(pred.shape) != tuple(target.shape):
         shapes = f"{tuple(pred.shape)} but targets have shape {tuple(target.shape)}"
         raise ValueError(f"predictions have shape {shapes}")
@@ -37,13 +38,13 @@ class Loss:
 
     classifier = False  # True: targets are classes, and accuracy is worth reporting
 
-    def check_targets(self, y, n_outputs: int, where: str = "targets") -> None:
+    def check_targets(self, y: np.ndarray, n_outputs: int, where: str = "targets") -> None:
         """Plain words if `y` cannot be the targets of a network with `n_outputs` outputs.
 
-        Here: finite real numbers, one column per output (a 1-D array fits one
-        output). Classification losses check their labels on top.
+        `y` is already a NumPy array of finite real numbers (`checks.real_array`,
+        which `check_data` and `__call__` run first). Here: one column per output
+        (a 1-D array fits one output). Classification losses check their labels on top.
         """
-        y = checks.real_array(y, where)
         if y.shape[1:] != (n_outputs,) and not (y.ndim == 1 and n_outputs == 1):
             raise ValueError(f"{where} have shape {y.shape}; the network has {n_outputs} outputs")
 
@@ -60,7 +61,7 @@ class Loss:
     def __call__(self, pred: Array, target) -> float:
         """`forward`, with a classifier's labels checked first (`forward` trusts its caller)."""
         if self.classifier:
-            self.check_targets(target, pred.shape[-1])
+            self.check_targets(checks.real_array(target, "targets"), pred.shape[-1])
         return self.forward(pred, target)
 
     def __repr__(self) -> str:
@@ -74,7 +75,7 @@ class MeanSquaredError(Loss):
     """
 
     def forward(self, pred: Array, target) -> float:
-        xp = backend.namespace()
+        xp = backend.array_namespace(pred)
         target = _as_target(pred, target)
         self.cache = pred - target
         return float(xp.mean(self.cache * self.cache))
@@ -94,7 +95,7 @@ class Huber(Loss):
         self.delta = checks.number("delta", delta, "(0, inf)", owner="Huber")
 
     def forward(self, pred: Array, target) -> float:
-        xp = backend.namespace()
+        xp = backend.array_namespace(pred)
         target = _as_target(pred, target)
         d = self.cache = pred - target
         small = xp.abs(d) <= self.delta
@@ -102,8 +103,8 @@ class Huber(Loss):
         return float(xp.mean(xp.where(small, 0.5 * d * d, far)))
 
     def backward(self) -> Array:
-        xp = backend.namespace()
         d = self.cache
+        xp = backend.array_namespace(d)
         return xp.clip(d, -self.delta, self.delta) / math.prod(d.shape)
 
 
@@ -118,14 +119,13 @@ class BinaryCrossEntropy(Loss):
     classifier = True
     predictions = staticmethod(sigmoid)  # the probability of class 1
 
-    def check_targets(self, y, n_outputs: int, where: str = "targets") -> None:
+    def check_targets(self, y: np.ndarray, n_outputs: int, where: str = "targets") -> None:
         super().check_targets(y, n_outputs, where)
-        y = np.asarray(y)
         if y.size and (y.min() < 0 or y.max() > 1):
             raise ValueError(f"{where} must lie between 0 and 1, found {y.min()} to {y.max()}")
 
     def forward(self, pred: Array, target) -> float:
-        xp = backend.namespace()
+        xp = backend.array_namespace(pred)
         target = _as_target(pred, target)
         self.cache = (pred, target)
         positive_part = xp.maximum(pred, xp.zeros_like(pred))
@@ -148,22 +148,21 @@ class SoftmaxCrossEntropy(Loss):
     classifier = True
     predictions = staticmethod(softmax)  # a probability for every class
 
-    def check_targets(self, y, n_outputs: int, where: str = "labels") -> None:
+    def check_targets(self, y: np.ndarray, n_outputs: int, where: str = "labels") -> None:
         """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot rows."""
-        labels = checks.real_array(y, where)
-        if labels.ndim == 2 and labels.shape[1] == 1 and n_outputs > 1:
-            raise ValueError(f"{where} are a column {labels.shape}; pass them 1-D: y.ravel()")
-        if labels.ndim == 2:  # one-hot (or probability) rows
-            return super().check_targets(labels, n_outputs, where)
-        if labels.ndim != 1 or (labels.dtype.kind == "f" and np.any(labels != np.round(labels))):
+        if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:
+            raise ValueError(f"{where} are a column {y.shape}; pass them 1-D: y.ravel()")
+        if y.ndim == 2:  # one-hot (or probability) rows
+            return super().check_targets(y, n_outputs, where)
+        if y.ndim != 1 or (y.dtype.kind == "f" and np.any(y != np.round(y))):
             raise ValueError(f"{where} must be whole numbers (class indices) in a 1-D array")
-        if labels.size and (labels.min() < 0 or labels.max() >= n_outputs):
-            found = f"found labels from {labels.min()} to {labels.max()}"
+        if y.size and (y.min() < 0 or y.max() >= n_outputs):
+            found = f"found labels from {y.min()} to {y.max()}"
             raise ValueError(f"{where} must lie in 0..{n_outputs - 1} (the outputs); {found}")
 
     # shown in notebooks/03_losses.ipynb
     def forward(self, pred: Array, target) -> float:
-        xp = backend.namespace()
+        xp = backend.array_namespace(pred)
         if pred.ndim != 2:
             raise ValueError(f"expected scores of shape (batch, classes), got {tuple(pred.shape)}")
         target = self._one_hot(pred, target)
@@ -177,11 +176,11 @@ class SoftmaxCrossEntropy(Loss):
 
     def _one_hot(self, pred: Array, target) -> Array:
         """Integer labels become one-hot rows (built by comparison, valid on every backend)."""
-        xp = backend.namespace()
+        xp = backend.array_namespace(pred)
         batch, classes = pred.shape
         if target.ndim == 2:
             return _as_target(pred, target)
         if target.shape[0] != batch:
             raise ValueError(f"{batch} rows of scores but {target.shape[0]} labels")
-        labels = backend.asarray(target, "int64")
+        labels = backend.asarray(target, "int64", xp)
         return xp.astype(labels[:, None] == xp.arange(classes)[None, :], pred.dtype)

@@ -6,9 +6,8 @@ and refuse outputs that are not finite numbers (NaN is no class).
 
 import numpy as np
 
-from .backend import asarray, to_numpy
-from .checks import number, real_array
-from .losses import MeanSquaredError
+from .backend import to_numpy
+from .checks import real_array
 
 
 def predicted_classes(pred, threshold: float = 0.0) -> np.ndarray:
@@ -32,9 +31,8 @@ def _classes(pred: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     return np.argmax(pred, axis=1)
 
 
-def labels(target) -> np.ndarray:
-    """Class numbers from checked targets: one-hot rows, a 0/1 column, or class numbers."""
-    target = np.asarray(target)
+def labels(target: np.ndarray) -> np.ndarray:
+    """Class numbers from checked NumPy targets: one-hot rows, a 0/1 column, or class numbers."""
     if target.ndim == 2 and target.shape[1] > 1:
         return np.argmax(target, axis=1)  # one-hot rows
     return target.reshape(-1).astype(np.int64)
@@ -54,23 +52,3 @@ def accuracy(pred, target, threshold: float = 0.0) -> float:
     if not classes.size:
         return float("nan")
     return float(np.count_nonzero(predicted == classes) / classes.size)
-
-
-def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[true, predicted]``: the diagonal is right, everything else is a mix-up."""
-    predicted = predicted_classes(pred)
-    classes = labels(real_array(target, "targets"))
-    if predicted.shape != classes.shape or classes.min(initial=0) < 0:
-        raise ValueError(
-            f"confusion_matrix: {len(predicted)} predictions for {len(classes)} labels"
-        )
-    found = int(max(predicted.max(initial=0), classes.max(initial=0)) + 1)
-    n_classes = number("n_classes", n_classes or found, f"[{found}, inf)", whole=True)
-    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(matrix, (classes, predicted), 1)
-    return matrix
-
-
-def mse(pred, target) -> float:
-    """Mean squared error over every entry (`MeanSquaredError`, on host arrays)."""
-    return MeanSquaredError().forward(asarray(real_array(pred, "predictions")), target)

@@ -58,7 +58,7 @@ class Sequential(Layer):
             try:
                 x = layer.forward(x)
             except ShapeError as error:
-                raise ShapeError(f"{type(layer).__name__} #{index}", error.detail) from None
+                raise ShapeError(f"{type(layer).__name__} #{index} {error}") from None
             caches.append(layer.cache)
         self.cache = caches
         return x
@@ -81,9 +81,8 @@ class Sequential(Layer):
 
     @property
     def n_out(self) -> int | None:
-        """The number of outputs: the last layer's that has one (None: as many as the inputs)."""
-        widths = [layer.n_out for layer in self.layers if layer.n_out is not None]
-        return widths[-1] if widths else self.n_in
+        """The number of outputs: the last layer's that has one (None: as many as its inputs)."""
+        return next((layer.n_out for layer in self.layers[::-1] if layer.n_out is not None), None)
 
     @property
     def dtype(self) -> str:
@@ -100,31 +99,25 @@ class Sequential(Layer):
         was_training = self.training
         self.eval()
         try:
-            batches = [
-                self.forward(backend.asarray(X[start : start + batch_size], self.dtype))
-                for start in range(0, len(X), batch_size)
+            batches = [  # no rows: one empty batch, so the network says the width
+                self.forward(backend.asarray(X[start : start + batch_size], self.dtype, self.xp))
+                for start in range(0, max(len(X), 1), batch_size)
             ]
         finally:
             self.train(was_training)
-            self.cache = None  # inference keeps nothing alive
-        xp = backend.namespace()
-        return xp.concat(batches) if batches else xp.zeros((0,))
+            for layer in [self, *self.layers]:  # inference keeps nothing alive
+                layer.cache = None
+        return backend.array_namespace(batches[0]).concat(batches)
 
     def predict(self, X, batch_size: int = 1024) -> np.ndarray:
         """The network's outputs for `X` as a NumPy array (see `outputs`)."""
         return backend.to_numpy(self.outputs(X, batch_size))
 
-    def summary(self, n_in: int | None = None) -> str:
-        """A table of layers, output shapes and parameter counts (printed and returned)."""
-        x = backend.asarray(np.zeros((1, n_in or self.n_in)), self.dtype)  # one row
-        lines = [f"{'#':>3}  {'layer':<44}{'output shape':<16}{'parameters':>10}"]
-        for index, layer in enumerate(self.layers):
-            x = layer.forward(x)
-            count = sum(p.size for p in layer.parameters())
-            lines.append(f"{index:>3}  {layer!r:<44}{f'(batch, {x.shape[1]})':<16}{count:>10,}")
-        lines.append(f"total parameters: {sum(p.size for p in self.parameters()):,}")
-        print("\n".join(lines))
-        return "\n".join(lines)
+    def summary(self) -> str:
+        """A table of layers, output widths and parameter counts, printed and returned."""
+        from .apps.tables import summary  # presentation, in the ring
+
+        return summary(self)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter, in `parameters()` order, as NumPy arrays."""
@@ -136,13 +129,11 @@ class Sequential(Layer):
         weights = [checks.real_array(array, "set_weights: an array") for array in weights]
         if len(weights) != len(named):
             raise ValueError(f"set_weights expected {len(named)} arrays, got {len(weights)}")
-        for (name, parameter), array in zip(named, weights):
-            if array.shape != parameter.shape:
-                raise ValueError(
-                    f"set_weights: {name} has shape {parameter.shape}, got {array.shape}"
-                )
+        for (name, p), array in zip(named, weights):
+            if array.shape != p.shape:
+                raise ValueError(f"set_weights: {name} has shape {p.shape}, got {array.shape}")
         for (_, parameter), array in zip(named, weights):
-            parameter.value = backend.asarray(np.array(array), self.dtype)
+            parameter.value = backend.asarray(np.array(array), self.dtype, self.xp)
 
     def __repr__(self) -> str:
         inner = ",\n".join(f"  {layer!r}" for layer in self.layers)

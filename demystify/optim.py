@@ -9,39 +9,16 @@ gradients for the next batch. They differ in *how far* each number moves:
 * Adam:     momentum *and* RMS scaling, with a correction for their zero start.
 
 Shared extras: L2 weight decay (``g += weight_decay * w``), clipping the global
-gradient norm, and a learning-rate schedule (a function of the step number).
+gradient norm, and a learning-rate schedule (a function of the step number:
+``dm.StepDecay`` and ``dm.CosineDecay`` are two, in ``apps/schedules.py``).
 Updates are done in place, so a step allocates little memory.
 """
 
 import math
-from collections.abc import Callable
 
 from . import backend, checks
 from .backend import Array
 from .parameter import Parameter, Params
-
-
-class StepDecay:
-    """Learning-rate factor ``factor ** (step // every)``: drop by `factor` every `every` steps."""
-
-    def __init__(self, every: int, factor: float = 0.5):
-        self.every = checks.number("every", every, "[1, inf)", whole=True, owner="StepDecay")
-        self.factor = checks.number("factor", factor, "(0, 1]", owner="StepDecay")
-
-    def __call__(self, step: int) -> float:
-        return self.factor ** (step // self.every)
-
-
-class CosineDecay:
-    """Learning-rate factor falling from 1 to `floor` along half a cosine over `total` steps."""
-
-    def __init__(self, total: int, floor: float = 0.0):
-        self.total = checks.number("total", total, "[1, inf)", whole=True, owner="CosineDecay")
-        self.floor = checks.number("floor", floor, "[0, 1]", owner="CosineDecay")
-
-    def __call__(self, step: int) -> float:
-        progress = min(step, self.total) / self.total
-        return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 class Optimizer:
@@ -49,14 +26,7 @@ class Optimizer:
 
     decoupled = False  # AdamW-style decay shrinks the weights outside the gradient
 
-    def __init__(
-        self,
-        params: Params,
-        lr: float,
-        weight_decay: float = 0.0,
-        clip_norm: float | None = None,
-        schedule: Callable[[int], float] | None = None,
-    ):
+    def __init__(self, params: Params, lr: float, weight_decay=0.0, clip_norm=None, schedule=None):
         name = type(self).__name__
         self.parameters = checks.parameter_list(params, name)
         self.base_lr = self.lr = checks.number("lr", lr, "(0, inf)", owner=name)
@@ -93,7 +63,7 @@ class Optimizer:
         """Factor that brings the global gradient norm down to `clip_norm` (1 if already below)."""
         if self.clip_norm is None:
             return 1.0
-        xp = backend.namespace()
+        xp = backend.array_namespace(self.parameters[0].value)
         norm = math.sqrt(sum(float(xp.sum(p.grad * p.grad)) for p in self.parameters))
         return min(1.0, self.clip_norm / (norm + 1e-12))
 
@@ -102,7 +72,7 @@ class Optimizer:
 
     def _state(self) -> list[Array]:
         """One zero array per parameter, for running averages kept in step with them."""
-        return [backend.namespace().zeros_like(p.value) for p in self.parameters]
+        return [backend.array_namespace(p.value).zeros_like(p.value) for p in self.parameters]
 
 
 class SGD(Optimizer):
@@ -111,9 +81,7 @@ class SGD(Optimizer):
     ``v = momentum * v + g``;  ``w -= lr * v``  (Nesterov: ``w -= lr * (g + momentum * v)``).
     """
 
-    def __init__(
-        self, params: Params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **kw
-    ):
+    def __init__(self, params: Params, lr=0.01, momentum=0.0, nesterov=False, **kw):
         super().__init__(params, lr, **kw)
         self.momentum = checks.number("momentum", momentum, "[0, 1)", owner="SGD")
         self.nesterov = nesterov
@@ -134,9 +102,7 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     """``s = rho * s + (1 - rho) * g**2``;  ``w -= lr * g / (sqrt(s) + eps)``."""
 
-    def __init__(
-        self, params: Params, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8, **kw
-    ):
+    def __init__(self, params: Params, lr=0.001, rho=0.9, eps=1e-8, **kw):
         super().__init__(params, lr, **kw)
         self.rho = checks.number("rho", rho, "[0, 1)", owner="RMSprop")
         self.eps = checks.number("eps", eps, "(0, inf)", owner="RMSprop")
@@ -146,7 +112,8 @@ class RMSprop(Optimizer):
         square_avg = self.square_avg[index]
         square_avg *= self.rho
         square_avg += (1 - self.rho) * grad * grad
-        parameter.value -= self.lr * grad / (backend.namespace().sqrt(square_avg) + self.eps)
+        xp = backend.array_namespace(grad)
+        parameter.value -= self.lr * grad / (xp.sqrt(square_avg) + self.eps)
 
 
 class Adam(Optimizer):
@@ -159,14 +126,7 @@ class Adam(Optimizer):
     directly instead of entering the gradient.
     """
 
-    def __init__(
-        self,
-        params: Params,
-        lr: float = 0.001,
-        betas: tuple = (0.9, 0.999),
-        eps: float = 1e-8,
-        **kw,
-    ):
+    def __init__(self, params: Params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, **kw):
         super().__init__(params, lr, **kw)
         name = type(self).__name__
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
@@ -189,7 +149,7 @@ class Adam(Optimizer):
         v_hat = v / (1 - self.beta2**self.steps)
         if self.decoupled and self.weight_decay:
             parameter.value -= self.lr * self.weight_decay * parameter.value
-        parameter.value -= self.lr * m_hat / (backend.namespace().sqrt(v_hat) + self.eps)
+        parameter.value -= self.lr * m_hat / (backend.array_namespace(v_hat).sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):

@@ -39,7 +39,7 @@ class Parameter:
     def grad(self) -> Array:
         """The gradient accumulated since the last `zero_grad` (zeros if none yet)."""
         if self._grad is None:  # kept, so that writing into it (grad[...] = ...) is not lost
-            self._grad = backend.namespace().zeros_like(self.value)
+            self._grad = backend.array_namespace(self.value).zeros_like(self.value)
         return self._grad
 
     @grad.setter
@@ -54,9 +54,10 @@ class Parameter:
         """Forget the accumulated gradient: the next `accumulate` starts a new sum."""
         self._grad = None
 
-    def move(self, dtype: str | None = None) -> None:
-        """Move value onto the active backend (optionally casting it), forgetting the gradient."""
-        self.value = backend.asarray(self.value, dtype=dtype or backend.dtype_name(self.value))
+    def move(self, dtype: str | None = None, xp=None) -> None:
+        """Cast value to `dtype` and/or move it to namespace `xp`, forgetting the gradient."""
+        xp = xp or backend.array_namespace(self.value)
+        self.value = backend.asarray(self.value, dtype or backend.dtype_name(self.value), xp)
         self._grad = None
 
     def __repr__(self) -> str:

@@ -3,8 +3,9 @@
 A saved model is data, never code. The file is a zip archive of ``.npy``
 arrays: an ``architecture`` entry (JSON text stored as bytes) and one array
 per parameter (``"0.weights"`` ...). Each layer is written as its class name
-and its `config()`, and rebuilt from the layer classes that exist (every
-`Layer` subclass registers itself, yours too); a layer used twice is written
+and its `config()`, and rebuilt from the layer classes registered in
+``dm.layers.LAYER_TYPES``: every layer class that defines ``config()`` (an
+activation: its ``function``), ours, and yours once defined; a layer used twice is written
 once and shared again after loading.
 
 A file from a stranger is read with suspicion, in this order, and refused in
@@ -77,6 +78,8 @@ def _spec(layer, index: int) -> dict:
         type(layer).parameter_shapes(layer.config())  # builds it again from its config, if need be
     except (TypeError, ValueError) as error:
         raise TypeError(f"cannot save layer {index} ({kind}) from its config(): {error}") from None
+    if LAYER_TYPES.get(kind) is not type(layer):  # dm.load would build another class, or none
+        raise TypeError(f"cannot save layer {index} ({kind}): dm.load knows no such layer")
     return {"type": kind, **layer.config()}
 
 
@@ -123,15 +126,11 @@ def _read_architecture(archive) -> dict:
     architecture["dtype"] = checks.floating_dtype(architecture.get("dtype"), owner="architecture")
     specs = architecture.get("layers")
     for index, spec in enumerate(specs if isinstance(specs, list) else [None]):
-        if not isinstance(spec, dict) or not (
-            "type" in spec or spec.get("same_as") in range(index)
-        ):
+        if not (isinstance(spec, dict) and ("type" in spec or spec.get("same_as") in range(index))):
             raise ValueError(f"layer {index} of its architecture is malformed")
         if "type" in spec and spec["type"] not in LAYER_TYPES:
             known = ", ".join(LAYER_TYPES)
-            raise ValueError(
-                f"layer {index} has the unknown type {spec['type']!r:.40}; known: {known}"
-            )
+            raise ValueError(f"layer {index}: unknown type {spec['type']!r:.40}; known: {known}")
     return architecture
 
 

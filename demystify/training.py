@@ -20,7 +20,8 @@ callback's `on_train_end` is called.
 
 Callbacks let other code watch or steer training without a second loop:
 ``on_step_end`` and ``on_epoch_end`` receive the numbers so far and may
-return True to stop. `EarlyStopping` is one.
+return True to stop. `dm.EarlyStopping` and the progress bar are two, written
+on this public contract like any user's, in ``apps/callbacks.py`` (the ring).
 """
 
 import contextlib
@@ -29,8 +30,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import backend, checks, metrics
-from .backend import Array
+from . import checks, metrics
+from .backend import Array, asarray
 from .init import as_generator
 from .layers import ShapeError
 
@@ -73,46 +74,6 @@ class Callback:
         """Called once when training ends, however it ends (an error and Ctrl-C too)."""
 
 
-class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved for `patience` epochs; keep the best weights.
-
-    ``mode="min"``: lower is better (a loss); ``mode="max"``: higher is better (an accuracy).
-    """
-
-    def __init__(
-        self, monitor: str = "val_loss", patience: int = 10, mode: str = "min", restore_best=True
-    ):
-        if mode not in ("min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
-        self.monitor = monitor
-        self.patience = checks.number("patience", patience, "[1, inf)", True, "EarlyStopping")
-        self.sign = 1.0 if mode == "min" else -1.0  # scores are compared as "lower is better"
-        self.restore_best = restore_best
-
-    def on_train_begin(self, model) -> None:
-        self.model = model
-        self.best = math.inf
-        self.best_weights = None
-        self.waited = 0
-
-    # shown in notebooks/06_the_training_loop.ipynb
-    def on_epoch_end(self, epoch: int, logs: dict) -> bool:
-        if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping watches {self.monitor!r}: give fit validation data")
-        score = self.sign * logs[self.monitor]
-        if score < self.best:
-            self.best = score
-            self.best_weights = self.model.get_weights()
-            self.waited = 0
-            return False
-        self.waited += 1
-        return self.waited >= self.patience
-
-    def on_train_end(self, history: History) -> None:
-        if self.restore_best and self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-
-
 def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarray, np.ndarray]:
     """Plain-words checks before any work: shapes, emptiness, NaNs, and the loss's targets.
 
@@ -125,11 +86,11 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
-    try:
-        n_outputs = model.predict(X[:1]).shape[1]  # one row through the network
-    except ShapeError as error:
-        raise ShapeError(f"{name}: X has shape {X.shape}; {error.layer}", error.detail) from None
-    loss.check_targets(y, n_outputs, where=f"{name}: labels" if loss.classifier else f"{name}: y")
+    if model.n_in not in (None, X.shape[1]):
+        raise ShapeError(f"{name}: X has shape {X.shape}; the network takes {model.n_in} features")
+    loss.check_targets(
+        y, model.n_out or X.shape[1], f"{name}: {'labels' if loss.classifier else 'y'}"
+    )
     return X.astype(model.dtype, copy=False), y
 
 
@@ -156,9 +117,7 @@ def minibatches(n_rows: int, batch_size: int, rng: np.random.Generator) -> Itera
 
 
 # shown in notebooks/06_the_training_loop.ipynb
-def train_epoch(
-    model, loss, optimizer, X, y, batch_size: int, rng, callbacks=()
-) -> tuple[dict, bool]:
+def train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks=()) -> tuple[dict, bool]:
     """One pass over the shuffled data: ``({"loss": mean, "accuracy": ...}, stop)``.
 
     The accuracy (for classifiers) is of the outputs the loss judged, before
@@ -166,18 +125,17 @@ def train_epoch(
     being finite (`end_epoch` says which).
     """
     labels = metrics.labels(y) if loss.classifier else None
+    xp = model.xp  # the batches go where the model lives
     total_loss = correct = seen = 0
-    stop = False
     for rows in minibatches(len(X), batch_size, rng):
-        value, outputs = train_step(model, loss, optimizer, backend.asarray(X[rows]), y[rows])
+        value, outputs = train_step(model, loss, optimizer, asarray(X[rows], xp=xp), y[rows])
         if not math.isfinite(value):
             return {"loss": value}, True
         total_loss += value * len(rows)
-        if labels is not None:
-            correct += metrics.hits(outputs, labels[rows])
+        correct += metrics.hits(outputs, labels[rows]) if labels is not None else 0
         seen += len(rows)
-        for callback in callbacks:
-            stop = bool(callback.on_step_end(optimizer.steps, {"loss": value})) or stop
+        # a list, not a generator: every callback hears of the step, even after one said stop
+        stop = any([cb.on_step_end(optimizer.steps, {"loss": value}) for cb in callbacks])
         if stop:
             break
     logs = {"loss": total_loss / seen}
@@ -187,8 +145,7 @@ def train_epoch(
 
 
 def _finite(model) -> bool:
-    xp = backend.namespace()
-    return all(bool(xp.all(xp.isfinite(p.value))) for p in model.parameters())
+    return all(bool(model.xp.all(model.xp.isfinite(p.value))) for p in model.parameters())
 
 
 @contextlib.contextmanager
@@ -223,15 +180,7 @@ def guard(model, callbacks=()) -> Iterator[History]:
 
 
 def end_epoch(
-    model,
-    loss,
-    optimizer,
-    history: History,
-    epoch: int,
-    logs: dict,
-    stop: bool = False,
-    validation=None,
-    callbacks=(),
+    model, loss, optimizer, history, epoch, logs, stop=False, validation=None, callbacks=()
 ) -> bool:
     """The bookkeeping after epoch number `epoch` (from 0) of a run begun by `guard`; True: stop.
 
@@ -254,11 +203,10 @@ def end_epoch(
         raise TrainingError(history.stop_reason)
     history.last_good = model.get_weights()
     if validation is not None:
-        results = evaluate(model, loss, *validation)
-        logs.update({f"val_{key}": value for key, value in results.items()})
+        logs.update({f"val_{k}": v for k, v in evaluate(model, loss, *validation).items()})
     history.append(logs)
-    for callback in callbacks:
-        stop = bool(callback.on_epoch_end(epoch, logs)) or stop
+    # a list, not a generator: every callback hears of the epoch, even after one said stop
+    stop = any([callback.on_epoch_end(epoch, logs) for callback in callbacks]) or stop
     if stop:
         history.stop_reason = f"stopped by a callback after epoch {epoch + 1}"
     return stop
@@ -303,20 +251,16 @@ def fit(
         if len(validation) != 2:
             raise ValueError("fit: validation must be a fraction or a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
-    callbacks = list(callbacks) + (
-        [EarlyStopping(patience=early_stopping)] if early_stopping else []
-    )
-    from tqdm.auto import tqdm  # its notebook widget inside Jupyter, text elsewhere
+    from .apps.callbacks import EarlyStopping, ProgressBar  # plug-ins, in the ring
 
-    progress = tqdm(total=epochs, desc="training", unit="epoch", disable=not verbose)
-    with progress, guard(model, callbacks) as history:
+    callbacks = [*callbacks, ProgressBar(epochs)] if verbose else list(callbacks)
+    callbacks += [EarlyStopping(patience=early_stopping)] if early_stopping else []
+    with guard(model, callbacks) as history:
         for epoch in range(epochs):
             logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
             stop = end_epoch(
                 model, loss, optimizer, history, epoch, logs, stop, validation, callbacks
             )
-            progress.update(1)
-            progress.set_postfix({name: f"{value:.4f}" for name, value in logs.items()})
             if stop:
                 break
     return history

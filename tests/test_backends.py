@@ -70,7 +70,7 @@ def other(request):
 
 def native_type(name):
     """The array class a backend computes with, to prove we really left NumPy."""
-    return type(dm.namespace().asarray([1.0]))
+    return type(dm.namespace(name).asarray([1.0]))
 
 
 # --- the backend module itself ---------------------------------------------------
@@ -108,19 +108,28 @@ def test_available_backends_lists_numpy_first():
     assert found[0] == "numpy" and "array_api_strict" in found
 
 
-def test_model_to_moves_the_parameters(other):
-    model = dm.Sequential([dm.Dense(3, 2), dm.ReLU()], seed=0)
-    before = model.get_weights()
-    try:
-        model.to(other)
-        assert dm.backend_name() == other
+def test_model_to_moves_the_parameters_and_changes_no_global(other):
+    X, y = dm.datasets.spirals(n=60, classes=3, seed=0)
+
+    def trained(backend_name):
+        model = dm.Sequential([dm.Dense(2, 8), dm.ReLU(), dm.Dense(8, 3)], seed=0)
+        before = model.get_weights()
+        model.to(backend_name)
+        assert dm.backend_name() == "numpy"  # the arrays carry their library: no global moved
         assert all(
-            type(p.value) is native_type(other) and type(p.grad) is native_type(other)
+            type(p.value) is native_type(backend_name) and type(p.grad) is native_type(backend_name)
             for p in model.parameters()
         )
         assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    finally:
-        dm.use("numpy")
+        optimizer = dm.Adam(model.parameters(), lr=0.01)  # no dm.use: the model says where
+        history = dm.fit(model, dm.SoftmaxCrossEntropy(), optimizer, X, y, epochs=3, verbose=0)
+        assert all(type(p.value) is native_type(backend_name) for p in model.parameters())
+        return history["loss"], model.predict(X)
+
+    losses, outputs = trained(other)
+    reference_losses, reference_outputs = trained("numpy")
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-4)
+    np.testing.assert_allclose(outputs, reference_outputs, rtol=1e-4, atol=1e-5)
 
 
 # --- every layer and loss, forward and backward, against NumPy ----------------------

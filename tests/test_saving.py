@@ -12,7 +12,7 @@ import demystify as dm
 def every_layer_model(dtype=None):
     return dm.Sequential(
         [
-            dm.Dense(4, 8, init="glorot_uniform"),
+            dm.Dense(4, 8, init="glorot_normal"),
             dm.LeakyReLU(0.2),
             dm.Dropout(0.3),
             dm.Dense(8, 8),
@@ -72,7 +72,7 @@ def test_the_file_is_data_not_code(tmp_path):
         "type": "Dense",
         "n_in": 4,
         "n_out": 8,
-        "init": "glorot_uniform",
+        "init": "glorot_normal",
     }
 
 
@@ -275,7 +275,5 @@ def test_an_unknown_layer_type_is_refused_by_name_listing_the_known_ones(tmp_pat
     text = arrays["architecture"].tobytes().decode().replace('"ReLU"', '"Conv2D"')
     arrays["architecture"] = np.frombuffer(text.encode(), dtype=np.uint8)
     np.savez(path, **arrays)
-    with pytest.raises(
-        ValueError, match=r"layer 1 has the unknown type 'Conv2D'; known: .*Dense.*ReLU"
-    ):
+    with pytest.raises(ValueError, match=r"layer 1: unknown type 'Conv2D'; known: .*Dense.*ReLU"):
         dm.load(path)
