@@ -243,3 +243,6 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
     if y.min(initial=0) < 0 or y.max(initial=0) >= n_classes:
         raise ValueError(f"labels must lie in 0..{n_classes - 1}, found {y.min()} to {y.max()}")
     return (y[:, None] == np.arange(n_classes)[None, :]).astype(np.float32)
+
+
+from .playground import gaussians, hills, plane, sine  # noqa: E402, F401  (Playground's menu)
