@@ -6,7 +6,7 @@
 Without slideshow metadata RISE shows a notebook as one endless slide. This tool
 gives every cell a ``slideshow.slide_type`` by fixed rules, keeps every cell id
 and every output as it is, sets RISE's theme to "white" (which needs no web
-fonts) unless the notebook chose one, and writes ``rise.css`` next to the
+fonts) unless the notebook chose one, and copies ``slides/rise.css`` next to the
 notebooks (RISE reads that file from the notebook's folder). Running it twice
 changes nothing.
 
@@ -80,38 +80,7 @@ MARKDOWN_CELL, CODE_CELL, OUTPUT = 2.0, 1.5, 0.5  # a cell's and an output's own
 NOTES_LINES = 17
 WRAP = 100  # characters of 18 px output text per line on a 1280-pixel slide
 
-RISE_CSS = """\
-/* Written by slides/rise.py: RISE reads rise.css from the notebook's folder.
-   Sized for the back of the room at 1280x720: prose 20 px, code and its output 18 px
-   (tests/test_browser_rise.py measures it). Every image is at most 260 px high, so
-   slides/rise.py can count it as a fixed height. The theme
-   ("white", set in each notebook's metadata) brings its own fonts: no web font is fetched. */
-.reveal .jp-Notebook {
-  --jp-content-font-size0: 20px;
-  --jp-content-font-size1: 20px;
-  --jp-content-font-size2: 25px;
-  --jp-content-font-size3: 29px;
-  --jp-content-font-size4: 34px;
-  --jp-content-font-size5: 40px;
-  --jp-code-font-size: 18px;
-  --jp-code-line-height: 1.3;
-  --jp-ui-font-size0: 20px;
-  --jp-ui-font-size1: 20px;
-  --jp-ui-font-size2: 21px;
-  --jp-content-line-height: 1.45;
-}
-.reveal .jp-RenderedHTMLCommon code, .reveal .jp-RenderedHTMLCommon pre,
-.reveal .jp-OutputArea-output pre, .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt {
-  font-size: 18px;
-}
-.reveal .jp-RenderedHTMLCommon table { font-size: 20px; }
-.reveal .jp-OutputArea-output img {
-  max-height: 260px;
-  width: auto;
-  max-width: 100%;
-  object-fit: contain;
-}
-"""
+RISE_CSS = Path(__file__).with_name("rise.css").read_text(encoding="utf-8")  # copied beside them
 
 HEADING = re.compile(r"^(#{1,3}) \S")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -410,7 +379,7 @@ class Analysis:
 def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
     """Group the cells into (sub)slides as RISE does and check them against the rules."""
     cells = notebook["cells"]
-    problems, scrolling = [], []
+    problems = []
     scrolls = bool(notebook.get("metadata", {}).get("rise", {}).get("scroll"))
     if not any("slideshow" in cell.get("metadata", {}) for cell in cells):
         problems.append("it has no slideshow metadata at all")
@@ -444,6 +413,14 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
             HEADING.match(block[0]) for block in _blocks(source(cell))[1:]
         ):
             problems.append(f"cell {index} has a heading in its middle, which cannot start a slide")
+    too_full, scrolling = _too_full(slides, cells, scrolls)
+    return Analysis(slides, fragments, skipped, notes, problems + too_full, scrolling)
+
+
+def _too_full(slides: list[Slide], cells: list[dict], scrolls: bool) -> tuple[list, list]:
+    """The slides that are a page of code or taller than a screen (problems), and the single
+    cells taller than a screen that RISE scrolls when `scrolls` (to split by hand)."""
+    problems, scrolling = [], []
     for slide in slides:
         code_cells = [i for i in slide.cells if code_lines(cells[i])]
         if slide.code > CODE_PAGE and len(code_cells) > 1:
@@ -473,7 +450,7 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
                 f"slide {slide.label} ({where}) holds {slide.lines:.0f} lines, more than a "
                 f"screenful ({SCREEN_LINES})" + (f": {detail}" if detail else "")
             )
-    return Analysis(slides, fragments, skipped, notes, problems, scrolling)
+    return problems, scrolling
 
 
 def _first(cell: dict) -> str:
