@@ -17,6 +17,7 @@ from PIL import Image
 
 from demystify import viz
 
+from .errors import BuildError
 from .figures import Drawn
 from .sizing import PX_PER_INCH, SLIDE_WIDTH, as_figure, fit_to_slide, roomy_fonts, smallest_text_px
 from .stepper import stepper_inputs
@@ -68,7 +69,11 @@ def record(name: str, folder: Path, height: int) -> Drawn:
     make, _, alt = RECORDINGS[name]
     images, smallest, size = [], float("inf"), None
     with roomy_fonts():
-        for item in make():
+        try:
+            frames = make()
+        except Exception as error:
+            raise BuildError(f"the recording {name!r} could not be made: {error!r}") from error
+        for item in frames:
             fig = as_figure(item)
             if size is None:  # every frame the size of the first
                 inches_wide, inches_high = fig.get_size_inches()
