@@ -2,17 +2,21 @@
 
 If the kernel dies during a demo, the presenter keeps going with the recording: the
 dashboard training on the moons (its own static figure after more and more steps) and
-the stepper walking through every stage of one training step (its own static figure of
-each stage). Each frame is drawn at its slide size (`sizing`) and the frames are saved
+the stepper walking through every stage of one training step (its title, formula and
+picture of each stage, and the sum of one entry; the stepper's whole static figure holds
+too much to be read at slide size, and the slide shows its matrices).
+Each frame is drawn at its slide size (`sizing`) and the frames are saved
 as one looping GIF; the smallest text of all frames is kept for the tests.
 """
 
 from __future__ import annotations
 
+import textwrap
 from io import BytesIO
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from PIL import Image
 
 from demystify import viz
@@ -43,9 +47,22 @@ def dashboard_frames() -> list:
 
 
 def stepper_frames() -> list:
-    """The stepper's own static figure of every stage of one training step."""
+    """Every stage of one training step: the stepper's title, formula, shapes and picture of
+    the stage, and its written-out sum of entry [0, 0] (the matrices are on the slide)."""
     stepper = stepper_inputs()
-    return [stepper.static_figure(index) for index in range(len(stepper.stages))]
+    frames = []
+    for index, stage in enumerate(stepper.stages):
+        fig = Figure(figsize=(12, 5.2), layout="constrained")
+        top, bottom = fig.subfigures(2, 1, height_ratios=[4, 1])
+        words, picture = top.subfigures(1, 2, width_ratios=[1.2, 1])
+        words.text(0.02, 0.95, stepper.title(index), fontsize=17, weight="bold", va="top")
+        words.text(0.02, 0.68, f"${stage.formula}$", fontsize=21, va="center")
+        shapes = textwrap.fill(f"shapes: {stage.shapes}", 60)
+        words.text(0.02, 0.38, shapes, color="0.3", va="top")
+        stepper.draw_network(picture.add_subplot(), index)
+        bottom.text(0.01, 0.5, stepper.entry_of(index).text, family="monospace", va="center")
+        frames.append(fig)
+    return frames
 
 
 RECORDINGS = {  # name -> (frames, the notebook whose live demo it stands in for, alt text)
@@ -59,7 +76,8 @@ RECORDINGS = {  # name -> (frames, the notebook whose live demo it stands in for
         stepper_frames,
         "04",
         "A recording of the backprop stepper: every stage of one training step of a 2-3-2 "
-        "network, forward, loss, backward and update, with its matrices",
+        "network, forward, loss, backward and update, each with its formula, its picture and "
+        "one entry's sum written out",
     ),
 }
 
