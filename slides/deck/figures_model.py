@@ -68,8 +68,8 @@ def fig_activations(runs):
     for ax, activation in zip(axes, (dm.ReLU(), dm.Sigmoid(), dm.Tanh())):
         y = activation.forward(grid)
         slope = activation.backward(np.ones_like(grid))  # f'(x): the chain rule with dL/dy = 1
-        ax.plot(grid, y, lw=2.5, label="f(x)")
-        ax.plot(grid, slope, "--", lw=2, label="f′(x)")
+        ax.plot(grid, y, lw=2.5, label=r"$f(x)$")
+        ax.plot(grid, slope, "--", lw=2, label=r"$f'(x)$")
         ax.set_title(type(activation).__name__, fontsize=14)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=11)

@@ -1,4 +1,4 @@
-"""Figures of training: optimizers in a valley, loss curves, boundaries, digits, the dashboard."""
+"""Figures of training: optimizers in a valley, loss curves, boundaries, digits, weight changes."""
 
 from __future__ import annotations
 
@@ -96,26 +96,25 @@ def fig_digits(runs):
     runs.facts["digits_accuracy"] = f"{np.mean(predicted == y[held_out]):.1%}"
     runs.facts["digits_test"] = str(len(held_out))
     runs.facts["digits_wrong"] = str(int(np.sum(predicted != y[held_out])))
+    right = np.flatnonzero(predicted == y[held_out])[:6]
     wrong = np.flatnonzero(predicted != y[held_out])[:6]
-    right = np.flatnonzero(predicted == y[held_out])[: 12 - len(wrong)]
-    fig, axes = plt.subplots(2, 6, figsize=(9, 3.6), layout="constrained")
-    for ax, index in zip(axes.ravel(), np.concatenate([right, wrong])):
-        ok = predicted[index] == y[held_out][index]
-        ax.imshow(X[held_out][index].reshape(8, 8), cmap="gray_r")
-        ax.set_title(
-            f"{predicted[index]}" if ok else f"{predicted[index]} (is {y[held_out][index]})",
-            color="black" if ok else "crimson",
-            fontsize=13,
-        )
-        ax.set_axis_off()
+    rows = {
+        "read right: the network's answer above each digit": right,
+        "read wrong: the network's answer in red, (is) the true digit": wrong,
+    }
+    fig = plt.figure(figsize=(9, 4.2), layout="constrained")
+    for subfig, (legend, indices) in zip(fig.subfigures(2, 1), rows.items()):
+        subfig.suptitle(legend)
+        for ax, index in zip(subfig.subplots(1, 6), indices):
+            ok = predicted[index] == y[held_out][index]
+            ax.imshow(X[held_out][index].reshape(8, 8), cmap="gray_r")
+            ax.set_title(
+                f"{predicted[index]}" if ok else f"{predicted[index]} (is {y[held_out][index]})",
+                color="black" if ok else "crimson",
+            )
+        for ax in subfig.axes:
+            ax.set_axis_off()
     return fig
-
-
-def fig_dashboard(runs):
-    """The dashboard's own static figure after 40 steps on the moons."""
-    dash = viz.Dashboard("moons", hidden="8,8", activation="tanh", optimizer="adam", lr=0.03)
-    dash.step(40, redraw=False)
-    return dash.static_figure()
 
 
 def fig_changes(runs):

@@ -7,27 +7,41 @@ import json
 import re
 from pathlib import Path
 
+from .errors import BuildError
 from .facts import measured_facts
-from .figures import STEPPER, make_figures
+from .fallback import RECORDINGS, record
+from .figures import STEPPER, Use, make_figures
 from .linecount import line_count
 from .page import install_web_assets, write_page
 from .pdf import export_pdf
-from .render import Deck, render_slide
+from .render import FIGURE_PX, PAIR_PX, RECORDING_PX, Deck, figure_arguments, render_slide
 from .runs import Runs
-from .talk import TALK, TALK_MINUTES, Slide, clock, outline, parse, sections
+from .stepper import stepper_stages
+from .talk import TALK, TALK_MINUTES, Slide, clock, outline, parse, sections, settings
 
 SLIDES = Path(__file__).resolve().parents[1]
-FIGURE_PLACEHOLDER = re.compile(r"\{\{(figures?|stepper)(?: ([^}]*))?\}\}")
+FIGURE_PLACEHOLDER = re.compile(r"\{\{(figures?|stepper|recording)(?: ([^}]*))?\}\}")
 
 
-def wanted_figures(slides: list[Slide]) -> set[str]:
-    """The figure names the slides' placeholders ask for (heights left out)."""
-    wanted = set()
+def wanted_figures(slides: list[Slide]) -> tuple[set[Use], bool, dict[str, int]]:
+    """What the slides' placeholders ask for: the figures (name, height, pair), whether the
+    stepper is shown, and the recordings with their heights."""
+    figures, stepper, recordings = set(), False, {}
     for slide in slides:
         for kind, argument in FIGURE_PLACEHOLDER.findall(slide.body):
-            names = [word for word in argument.split() if not word.isdigit()]
-            wanted.update(names if kind != STEPPER else [STEPPER])
-    return wanted
+            if kind == STEPPER:
+                stepper = True
+            elif kind == "recording":
+                names, height = figure_arguments(argument, RECORDING_PX)
+                recordings[names[0]] = height
+            else:
+                pair = kind == "figures"
+                names, height = figure_arguments(argument, PAIR_PX if pair else FIGURE_PX)
+                figures.update(Use(name, height, pair) for name in names)
+    unknown = set(recordings) - set(RECORDINGS)
+    if unknown:
+        raise BuildError(f"talk.md asks for unknown recordings {sorted(unknown)}")
+    return figures, stepper, recordings
 
 
 def summary(slides: list[Slide], loc: dict, figures: dict, start: str) -> dict:
@@ -39,7 +53,7 @@ def summary(slides: list[Slide], loc: dict, figures: dict, start: str) -> dict:
             for name, begin, end, count in sections(slides)
         ],
         "loc": {key: loc[key] for key in ("core", "ring", "extras", "budget")},
-        "figures": sorted(figures),
+        "figures": sorted(use.file for use in figures),
     }
 
 
@@ -47,11 +61,18 @@ def build(out: Path, pdf: bool = False, start: str = "10:30") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     slides = parse(TALK.read_text(encoding="utf-8"))
     install_web_assets(out)
+    fields = settings()
     runs = Runs()
     measured_facts(runs.facts)
-    figures = make_figures(out / "figures", wanted_figures(slides), runs)
+    wanted, stepper, recordings = wanted_figures(slides)
+    figures = make_figures(out / "figures", wanted, runs)
+    stages = stepper_stages(out / "figures") if stepper else []
+    recorded = {name: record(name, out / "fallback", height) for name, height in recordings.items()}
+    for name in set(RECORDINGS) - set(recorded):  # every live demo has its recording
+        recorded[name] = record(name, out / "fallback", RECORDING_PX)
     loc = line_count()
-    deck = Deck(slides, figures, loc, runs.facts, start)
+    deck = Deck(slides, figures, loc, runs.facts, start, fields, stages, recorded)
+    deck.recorded = {RECORDINGS[name][1]: drawn.src for name, drawn in recorded.items()}
     index = write_page(
         out, "\n".join(render_slide(slide, deck) for slide in slides), TALK_MINUTES * 60
     )

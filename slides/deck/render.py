@@ -1,8 +1,10 @@
 """One slide of talk.md into a reveal.js ``<section>``: placeholders, markdown, notes, timing.
 
 Placeholders in a slide: ``{{figure NAME [HEIGHT]}}``, ``{{figures A B [HEIGHT]}}``,
-``{{stepper}}``, ``{{source module:Qualified.name}}``, ``{{loc WHAT}}``,
-``{{fact NAME}}`` and ``{{agenda}}``. Their HTML (and the maths) is kept away from the
+``{{stepper}}``, ``{{recording NAME [HEIGHT]}}``, ``{{source module:Qualified.name}}``,
+``{{loc WHAT}}``, ``{{fact NAME}}``, ``{{talk FIELD}}`` (from talk.toml) and ``{{agenda}}``.
+An image carries its alt text and ``data-min-text``: the smallest text in its PNG's pixels.
+Their HTML (and the maths) is kept away from the
 markdown parser and put back after it.
 """
 
@@ -15,11 +17,12 @@ from dataclasses import dataclass, field
 import mistune
 
 from .errors import BuildError
+from .figures import Use
 from .linecount import loc_text
 from .source import code_block, source_of
 from .talk import CHECKPOINTS, TALK_MINUTES, Slide, agenda, clock
 
-FIGURE_PX, PAIR_PX = 420, 360  # default heights: one figure, two side by side
+FIGURE_PX, PAIR_PX, RECORDING_PX = 420, 360, 520  # default heights on the slide
 PLACEHOLDER = re.compile(r"\{\{(\w+)(?: ([^}]*))?\}\}")
 MATHS = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", flags=re.S)
 
@@ -33,6 +36,10 @@ class Deck:
     loc: dict
     facts: dict
     start: str
+    settings: dict = field(default_factory=dict)
+    stages: list = field(default_factory=list)
+    recordings: dict = field(default_factory=dict)
+    recorded: dict = field(default_factory=dict)  # notebook number -> its demo's recording
 
 
 @dataclass
@@ -53,22 +60,14 @@ class Placeholders:
             rendered = rendered.replace(f"PROTECTED{index}X", self.protected[index])
         return rendered
 
-    def images(self, argument: str, height: int) -> str:
-        words = argument.split()
-        if words and words[-1].isdigit():  # {{figure NAME 300}}: its height on the slide
-            height = int(words.pop())
-        return "".join(
-            f'<img class="figure" src="{self.deck.figures[name]}" alt="{name}" '
-            f'style="height: {height}px">'
-            for name in words
-        )
+    def images(self, argument: str, height: int, pair: bool = False) -> str:
+        names, height = figure_arguments(argument, height)
+        return "".join(image(self.deck.figures[Use(name, height, pair)]) for name in names)
 
     def stepper(self) -> str:
-        """The stepper's views stacked: the first shows at once, step k swaps view k for k + 1."""
-        figures = self.deck.figures
-        views = sorted((n for n in figures if n.startswith("stepper-")), key=lambda n: int(n[8:]))
-        items = []
-        for k, name in enumerate(views):
+        """The stepper's stages stacked: the first shows at once, step k swaps stage k for k + 1."""
+        views, items = self.deck.stages, []
+        for k, view in enumerate(views):
             if len(views) == 1:
                 kind, step = "", None
             elif k == 0:
@@ -77,8 +76,8 @@ class Placeholders:
                 kind = " fragment " + ("fade-in" if k == len(views) - 1 else "fade-in-then-out")
                 step = k - 1
             index = "" if step is None else f' data-fragment-index="{step}"'
-            items.append(f'<img class="figure{kind}"{index} src="{figures[name]}" alt="{name}">')
-        return f'<div class="r-stack">{"".join(items)}</div>'
+            items.append(f'<div class="stage{kind}"{index}>{stage_html(view)}</div>')
+        return f'<div class="r-stack stepper">{"".join(items)}</div>'
 
     def fill(self, match: re.Match) -> str:
         """The text (or protected HTML) that one ``{{kind argument}}`` stands for."""
@@ -86,7 +85,17 @@ class Placeholders:
         if kind == "figure":
             return self.protect(self.images(argument, FIGURE_PX))
         if kind == "figures":
-            return self.protect(f'<div class="pair">{self.images(argument, PAIR_PX)}</div>')
+            return self.protect(f'<div class="pair">{self.images(argument, PAIR_PX, True)}</div>')
+        if kind == "recording":
+            names, _ = figure_arguments(argument, RECORDING_PX)
+            return self.protect(image(self.deck.recordings[names[0]], "recording"))
+        if kind == "talk":
+            if argument not in self.deck.settings:
+                raise BuildError(f"slide {self.slide.number}: talk.toml has no {argument!r}")
+            value = html.escape(str(self.deck.settings[argument]))
+            if argument == "link":
+                return self.protect(f'<a href="{value}">{value}</a>')
+            return value
         if kind == "stepper":
             return self.protect(self.stepper())
         if kind == "source":
@@ -103,14 +112,46 @@ class Placeholders:
         raise BuildError(f"slide {self.slide.number}: unknown placeholder {match.group(0)}")
 
 
+def figure_arguments(argument: str, height: int) -> tuple[list[str], int]:
+    """``NAME [NAME ...] [HEIGHT]`` -> the names and the height on the slide."""
+    words = argument.split()
+    if words and words[-1].isdigit():
+        height = int(words.pop())
+    return words, height
+
+
+def image(drawn, kind: str = "figure") -> str:
+    """An <img> at its slide size, with its alt text and its smallest text (PNG pixels)."""
+    return (
+        f'<img class="{kind}" src="{drawn.src}" alt="{html.escape(drawn.alt)}" '
+        f'width="{drawn.width}" height="{drawn.height}" data-min-text="{drawn.min_text:.2f}">'
+    )
+
+
+def stage_html(view) -> str:
+    """One stepper stage: title, formula, shapes, the matrices beside the picture, the sum."""
+    return (
+        f'<p class="stage-title">{html.escape(view.title)}</p>'
+        f'<div class="stage-formula">{html.escape("$$" + view.formula + "$$")}</div>'
+        f'<p class="shapes">shapes: {html.escape(view.shapes)}</p>'
+        f'<div class="stage-row"><div class="tables">{view.tables}</div>'
+        f"{image(view.picture)}</div>"
+        f'<pre class="entry">{html.escape(view.entry)}</pre>'
+    )
+
+
 def _body(slide: Slide, fill: Placeholders) -> str:
     body = MATHS.sub(lambda m: fill.protect(html.escape(m.group(0))), slide.body)
     rendered = mistune.html(PLACEHOLDER.sub(fill.fill, body))
     if slide.fragments:
         rendered = rendered.replace("<li>", '<li class="fragment">')
     rendered = fill.restore(rendered)
+    if slide.recap:
+        rendered += f'\n<p class="recap"><b>Recap</b> · {html.escape(slide.recap)}</p>'
     if slide.notebook:
-        rendered += f'\n<p class="open">▶ open <code>{slide.notebook}</code></p>'
+        recorded = fill.deck.recorded.get(slide.notebook[len("notebooks/") :][:2])
+        also = f' · recorded: <a href="{recorded}">{recorded}</a>' if recorded else ""
+        rendered += f'\n<p class="open">▶ open <code>{slide.notebook}</code>{also}</p>'
     return rendered
 
 

@@ -4,7 +4,10 @@ Slides are separated by ``---`` lines, speaker notes follow a line ``Note:`` and
 with a time mark ``⏱ MINUTES`` (minutes since the start, strictly increasing, within
 the talk). Directives, one per line in a slide: ``<!-- section: NAME -->`` starts a
 section, ``<!-- notebook: 04 -->`` points at the notebook to open live,
-``<!-- fragments -->`` shows the list items one at a time, ``<!-- class: NAME -->``.
+``<!-- fragments -->`` shows the list items one at a time, ``<!-- class: NAME -->``,
+``<!-- recap: ONE LINE -->`` closes a section with its one-line recap (every section
+between the opening and the close ends with one). The title and closing slides' fields
+(presenter, date, link) come from `slides/talk.toml` (`settings`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomllib
+
 from .errors import BuildError
 
 ROOT = Path(__file__).resolve().parents[2]
 TALK = ROOT / "slides" / "talk.md"
+SETTINGS = ROOT / "slides" / "talk.toml"
+SETTING_FIELDS = ("title", "presenter", "date", "link")
 TALK_MINUTES = 90
 CHECKPOINTS = (30, 60, 80)  # minutes a speaker checks the clock against
 
@@ -32,9 +39,12 @@ class Slide:
     notebook: str | None = None
     fragments: bool = False
     classes: list[str] = field(default_factory=list)
+    recap: str | None = None
 
 
-DIRECTIVE = re.compile(r"^<!--\s*(section|notebook|fragments|class)\s*:?\s*(.*?)\s*-->\s*$", re.M)
+DIRECTIVE = re.compile(
+    r"^<!--\s*(section|notebook|fragments|class|recap)\s*:?\s*(.*?)\s*-->\s*$", re.M
+)
 TIME_MARK = re.compile(r"^⏱\s*(\d+)\s*$", re.M)
 
 
@@ -52,7 +62,38 @@ def parse(talk: str) -> list[Slide]:
         raise BuildError(f"no slide is marked at the checkpoint minutes {missing}")
     if slides[0].section is None:
         raise BuildError("the first slide must start a section (<!-- section: NAME -->)")
+    _check_recaps(slides)
     return slides
+
+
+def _check_recaps(slides: list[Slide]) -> None:
+    """Every section between the first and the last ends with a recap, and only there."""
+    starts = [k for k, slide in enumerate(slides) if slide.section is not None]
+    ends = [k - 1 for k in starts[1:]] + [len(slides) - 1]
+    for k, (start, end) in enumerate(zip(starts, ends)):
+        inner = 0 < k < len(starts) - 1
+        if inner and not slides[end].recap:
+            raise BuildError(
+                f"the section {slides[start].section!r} ends (slide {end + 1}) without a "
+                "recap: add <!-- recap: ONE LINE --> to its last slide"
+            )
+        early = [s.number for s in slides[start:end] if s.recap]
+        if early:
+            raise BuildError(f"a recap belongs on a section's last slide, not on slides {early}")
+
+
+def settings(path: Path = SETTINGS) -> dict:
+    """The talk's fields (title, presenter, date, link) from talk.toml, all required."""
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise BuildError(f"cannot read the talk's settings {path}: {error}") from error
+    missing = [name for name in SETTING_FIELDS if not str(values.get(name, "")).strip()]
+    if missing:
+        raise BuildError(
+            f"{path.name} must fill {missing} (the title and closing slides show them)"
+        )
+    return values
 
 
 def _slide(number: int, part: str) -> Slide:
@@ -71,6 +112,8 @@ def _slide(number: int, part: str) -> Slide:
             slide.notebook = notebook_path(value, number)
         elif key == "fragments":
             slide.fragments = True
+        elif key == "recap":
+            slide.recap = value
         else:
             slide.classes += value.split()
     slide.body = DIRECTIVE.sub("", body).strip()
@@ -103,11 +146,11 @@ def sections(slides: list[Slide]) -> list[tuple[str, int, int, int]]:
 
 
 def agenda(slides: list[Slide], start: str) -> str:
-    """The sections after the title, with their clock times, as an HTML table."""
+    """Every section, the opening included, with its clock time and minutes, as an HTML table."""
     rows = "".join(
         f"<tr><td>{clock(begin, start)}</td><td>{html.escape(name)}</td>"
         f"<td>{end - begin} min</td></tr>"
-        for name, begin, end, _ in sections(slides)[1:]
+        for name, begin, end, _ in sections(slides)
     )
     return f'<table class="agenda"><tbody>{rows}</tbody></table>'
 
