@@ -14,8 +14,9 @@ import pytest
 
 import demystify as dm
 
-# test file -> its lanes (a part is the notebook, 00-10, that teaches what the file tests)
+# test file -> its lanes (a part is the notebook, 00-11, that teaches what the file tests)
 LANES = {
+    "test_autograd.py": ("part11",),
     "test_backends.py": ("gpu", "part08"),
     "test_benchmark.py": ("slow",),
     "test_browser_lab.py": ("browser", "slow", "part00"),
@@ -34,6 +35,7 @@ LANES = {
     "test_saving.py": ("part06",),
     "test_slides.py": ("browser", "slow"),
     "test_spark.py": ("spark", "slow", "part09"),
+    "test_spark_cluster.py": ("spark", "slow", "part09"),
     "test_spark_speed.py": ("spark", "slow", "part09"),
     "test_stepper.py": ("part04",),
     "test_training.py": ("part06",),
