@@ -4,9 +4,9 @@ the recorder keeps what it should, and the dashboard trains deterministically.
 matplotlib runs with the Agg backend here (inside this test process only).
 """
 
-import asyncio
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,6 +264,8 @@ def test_plot_recording_shows_snapshots_on_one_scale_and_the_loss():
 
 
 # --- the dashboard -------------------------------------------------------------------------------
+# Its frames are decoded here from the header's layout and compared with numbers computed
+# independently from the model's own weights (NumPy formulas, not the dashboard's code).
 
 
 def run_code(dash) -> dict:
@@ -272,336 +274,404 @@ def run_code(dash) -> dict:
     return namespace
 
 
-def assert_same_weights(model, other, atol=1e-12):
+def assert_same_weights(model, other):
     for a, b in zip(model.get_weights(), other.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=0, atol=atol)
+        np.testing.assert_array_equal(a, b)
 
 
-def test_dashboard_step_trains_through_train_step_and_reset_is_deterministic(monkeypatch):
-    from demystify.viz import dashboard
+def decode(header, buffers) -> dict:
+    """A frame's buffers as arrays, by the layout its header states."""
+    sizes = [int(np.prod(shape)) for shape in header["shapes"]]
+    ends = np.cumsum(sizes)[:-1]
 
-    calls = []
+    def arrays(buffer):
+        flat = np.frombuffer(buffer, np.float32)
+        return [a.reshape(s) for a, s in zip(np.split(flat, ends), header["shapes"])]
+
+    R, G = header["resolution"], header["unit_grid"]
+    surface = np.frombuffer(buffers[2], np.uint8)
+    per_unit = G * G if header["inputs"] == 2 else G
+    units = np.frombuffer(buffers[3], np.uint8).reshape(-1, per_unit)
+    return {
+        "weights": arrays(buffers[0]),
+        "changes": arrays(buffers[1]),
+        "surface": surface,
+        "cells": R * R if header["inputs"] == 2 else R,
+        "units": np.split(units, np.cumsum(header["columns"])[:-1]),
+    }
+
+
+def plane_points(extent, size):
+    """The grid the header describes: `size` columns left to right, rows top to bottom."""
+    x1 = np.linspace(extent[0], extent[1], size)
+    x2 = np.linspace(extent[3], extent[2], size)
+    return np.array([(a, b) for b in x2 for a in x1], dtype=np.float32)
+
+
+def by_hand(weights, X):
+    """The network 2-h-h-k with tanh, computed from its weight list: each layer's output."""
+    outputs, h = [X], X
+    for k in range(0, len(weights), 2):
+        z = h @ weights[k] + weights[k + 1]
+        h = np.tanh(z) if k + 2 < len(weights) else z
+        outputs.append(h)
+    scores = outputs[-1] - outputs[-1].max(axis=1, keepdims=True)
+    outputs[-1] = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)  # softmax
+    return outputs
+
+
+def test_frames_carry_the_models_true_numbers():
+    dash = viz.Dashboard("moons", hidden="5,4", activation="tanh", resolution=24, seed=2)
+    dash.step(3)
+    before = dash.model.get_weights()
+    dash.step(1)
+    header, buffers = dash.frame()
+    frame = decode(header, buffers)
+    weights = dash.model.get_weights()
+    assert header["step"] == 4 and header["status"].startswith("step 4 of 4")
+    for shown, true, old, change in zip(frame["weights"], weights, before, frame["changes"]):
+        np.testing.assert_array_equal(shown, true)  # float32 weights travel exactly
+        np.testing.assert_allclose(change, true - old, atol=1e-7)  # the last step's change
+    # the decision surface: most likely class and its probability at every grid cell
+    points = plane_points(header["extent"], header["resolution"])
+    probabilities = by_hand(weights, points)[-1]
+    cells = frame["cells"]
+    best, sure = frame["surface"][:cells], frame["surface"][cells:]
+    agree = best == probabilities.argmax(axis=1)
+    assert agree.mean() > 0.99  # a tie at float rounding may go either way
+    np.testing.assert_allclose(sure / 255, probabilities.max(axis=1), atol=1 / 255 + 1e-6)
+    # one picture per unit: inputs, hidden units (symmetric scale), output probabilities
+    layers = by_hand(weights, plane_points(header["extent"], header["unit_grid"]))
+    assert header["columns"] == [2, 5, 4, 2]
+    for column, (pictures, values) in enumerate(zip(frame["units"], layers)):
+        for unit, picture in enumerate(pictures):
+            v = values[:, unit]
+            if column == 3:
+                expected = 255 * v
+            else:
+                expected = 128 + 127 * v / np.abs(v).max()
+                assert header["unit_scales"][column][unit] == pytest.approx(np.abs(v).max(), 1e-5)
+            np.testing.assert_allclose(picture, expected, atol=1.01)
+
+    # the loss points: the loss on the training rows and on the test rows
+    def cross_entropy(X, y):
+        p = by_hand(weights, X)[-1]
+        return -np.mean(np.log(p[np.arange(len(y)), y]))
+
+    step, train, test = header["curve"]["points"][-1]
+    assert step == 4 and train == pytest.approx(cross_entropy(dash.trainer.X, dash.trainer.y), 1e-4)
+    assert test == pytest.approx(cross_entropy(*dash.trainer.test), rel=1e-4)
+
+
+def test_the_step_shown_is_the_step_drawn_and_scrubbing_shows_a_snapshot():
+    dash = viz.Dashboard("xor", hidden="3", resolution=16)
+    dash.step(5)
+    dash.step(5)
+    assert dash.history.steps == [0, 5, 10]
+    header, buffers = dash.frame(1)
+    assert header["step"] == 5 and header["status"].startswith("step 5 of 10")
+    for shown, kept in zip(decode(header, buffers)["weights"], dash.history.weights[1]):
+        np.testing.assert_array_equal(shown, kept)
+    dash.scrub(0)
+    header, _ = dash.frame()
+    assert header["step"] == 0 and header["snapshots"] == 3
+    dash.step(1)  # training goes on from the last snapshot, not the one on show
+    assert dash.history.steps[-1] == 11 and dash.position == 3
+    with pytest.raises(ValueError, match=r"position must be a whole number in 0\.\.3"):
+        dash.scrub(7)
+
+
+def test_training_uses_the_engine_on_the_training_rows_only(monkeypatch):
+    from demystify.viz.dashboard import state
+
+    batches = []
     monkeypatch.setattr(
-        dashboard, "train_step", lambda *args: calls.append(args) or dm.train_step(*args)
+        state, "train_step", lambda *args: batches.append(np.array(args[3])) or dm.train_step(*args)
     )
-    dash = viz.Dashboard(
-        "moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=3
-    )
+    dash = viz.Dashboard("moons", hidden="4", batch_size=7, train_fraction=0.7, seed=1)
+    X = dash.trainer.X
+    X_test, _ = dash.trainer.test
+    assert len(X) == 140 and len(X_test) == 60  # 200 points, 70 % to train on
+    steps = 2 * int(np.ceil(140 / 7))
+    dash.step(steps)  # two epochs
+    rng = np.random.default_rng(1)
+    expected = [X[rows] for _ in range(2) for rows in dm.training.minibatches(140, 7, rng)]
+    assert len(batches) == steps
+    for seen, rows in zip(batches, expected):
+        np.testing.assert_array_equal(seen, rows)  # the engine's minibatches, in its order
+    trained = {tuple(row) for batch in batches for row in batch}
+    assert trained == {tuple(row) for row in X}  # every training row, twice
+    assert not trained & {tuple(row) for row in X_test}  # and never a test row
+
+
+def test_reset_is_deterministic_and_grouping_steps_does_not_matter():
+    dash = viz.Dashboard("moons", hidden="6,4", activation="relu", lr=0.05, seed=3)
     start = dash.model.get_weights()
-    dash.step()
-    assert len(calls) == 1 and calls[0][0] is dash.model and len(calls[0][3]) == 16
-    assert dash.recorder.step == 1 and len(dash.recorder) == 2
-    assert not np.array_equal(dash.model.get_weights()[0], start[0])
-    dash.step(4)
+    dash.step(5)
     after_five = dash.model.get_weights()
     dash.reset()
     for a, b in zip(dash.model.get_weights(), start):
         np.testing.assert_array_equal(a, b)
     dash.step(2)
-    dash.step(3)  # grouped differently, the same five minibatches
+    dash.step(3)
     for a, b in zip(dash.model.get_weights(), after_five):
         np.testing.assert_array_equal(a, b)
-    other = viz.Dashboard(
-        "moons", hidden="6,4", activation="relu", optimizer="adam", lr=0.05, seed=4
-    )
-    assert not np.array_equal(other.model.get_weights()[0], start[0])
 
 
-@pytest.mark.parametrize("dataset", ["xor", "moons", "circles", "spirals", "blobs", "sine"])
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
-def test_dashboard_every_choice_builds_and_steps(dataset, optimizer):
-    dash = viz.Dashboard(dataset, hidden="4", activation="leaky_relu", optimizer=optimizer, lr=0.01)
-    dash.step(2)
-    assert dash.recorder.step == 2
-    outputs = {"spirals": 3, "blobs": 4, "sine": 1}.get(dataset, 2)
-    assert dash.model.layers[-1].n_out == outputs
-    assert dash.task == ("regression" if dataset == "sine" else "classification")
-
-
-def test_dashboard_built_in_data_sets_are_written_as_they_are_made():
-    from demystify.viz.dashboard import DATASETS
-
-    for name, data_set in DATASETS.items():
-        namespace = {"dm": dm}
-        exec(data_set.code(seed=5), namespace)
-        X, y = data_set.make(5)
-        np.testing.assert_array_equal(namespace["X"], X, err_msg=name)
-        np.testing.assert_array_equal(namespace["y"], y, err_msg=name)
-
-
-def test_dashboard_on_your_own_three_class_data():
-    X, y = dm.datasets.blobs(n=90, centers=3, seed=2)
-    X = X.astype(np.float64) * 3 + 1  # a user's array, as it comes
-    dash = viz.Dashboard(data=(X, y), hidden="5", optimizer="sgd", lr=0.1, batch_size=10)
-    assert dash.dataset == "your data" and dash.task == "classification"
-    assert dash.model.layers[-1].n_out == 3 and isinstance(dash.loss, dm.SoftmaxCrossEntropy)
-    dash.step(12)
-    assert dash.recorder.step == 12
-    boundary = dash.figures()["boundary"].axes[0]
-    np.testing.assert_allclose(boundary.collections[-1].get_offsets(), X)
-    assert "your data" in boundary.get_title() and "accuracy" in dash.status()
-    assert_same_weights(run_code(dash)["model"], dash.model)
-
-
-def test_dashboard_regression_draws_the_fitted_curve():
-    dash = viz.Dashboard("sine", hidden="8", resolution=20)
-    assert isinstance(dash.loss, dm.MeanSquaredError) and dash.model.layers[-1].n_out == 1
+def test_edits_change_the_model_and_the_history_records_them():
+    dash = viz.Dashboard("moons", hidden="4", resolution=16)
     dash.step(3)
-    ax = dash.figures()["boundary"].axes[0]
-    (curve,) = ax.lines
-    grid = curve.get_xdata()[:, None]
-    np.testing.assert_allclose(curve.get_ydata(), dash.model.predict(grid).ravel(), rtol=1e-6)
-    assert "accuracy" not in dash.status()
-
-    x = np.linspace(-1, 1, 40)  # a user's own (x, y), x 1-D
-    mine = viz.Dashboard(data=(x, x**2), task="regression", hidden="6", seed=1)
-    assert mine.X.shape == (40, 1) and mine.task == "regression"
-    mine.step(5)
-    assert_same_weights(run_code(mine)["model"], mine.model)
-    assert viz.Dashboard(task="regression").dataset == "sine"
-
-
-def test_dashboard_wrong_data_gets_plain_errors():
-    X, y = dm.datasets.moons(n=20)
-    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\), got \(20, 3\)"):
-        viz.Dashboard(data=(np.c_[X, X[:, :1]], y))
-    with pytest.raises(ValueError, match=r"one input: X must have shape \(n,\) or \(n, 1\)"):
-        viz.Dashboard(data=(X, y.astype(float)), task="regression")
-    with pytest.raises(ValueError, match="X has 20 examples but y has 19 targets"):
-        viz.Dashboard(data=(X, y[:19]))
-    with pytest.raises(ValueError, match="whole numbers"):
-        viz.Dashboard(data=(X, y + 0.5))
-    with pytest.raises(ValueError, match="pass them 1-D"):
-        viz.Dashboard(data=(X, y[:, None]))
-    with pytest.raises(ValueError, match="at least two classes"):
-        viz.Dashboard(data=(X, np.zeros(20)))
-    with pytest.raises(ValueError, match="NaN"):
-        viz.Dashboard(data=(np.where(X > 1, np.nan, X), y))
-    with pytest.raises(ValueError, match="'moons' is classification, not regression"):
-        viz.Dashboard("moons", task="regression")
-    with pytest.raises(ValueError, match="unknown task"):
-        viz.Dashboard(task="clustering")
-    with pytest.raises(ValueError, match="pair"):
-        viz.Dashboard(data=X)
+    before = dash.model.predict(dash.trainer.X)
+    event = dash.edit("0.weights", 1, 2, 2.5)
+    assert dash.model.get_weights()[0][1, 2] == np.float32(2.5)
+    assert event.startswith("edited 0.weights[1, 2]") and dash.history.events[-1] == event
+    assert not np.allclose(dash.model.predict(dash.trainer.X), before)
+    header, buffers = dash.frame()
+    assert decode(header, buffers)["weights"][0][1, 2] == np.float32(2.5)
+    assert event in header["status"]
+    dash.edit("2.bias", 0, 1, -1.0)  # a bias: row 0
+    assert dash.model.get_weights()[3][1] == -1.0
+    dash.step(2)
+    assert_same_weights(run_code(dash)["model"], dash.model)  # the weights written out
+    with pytest.raises(ValueError, match=r"has shape \(2, 4\), no entry \[2, 0\]"):
+        dash.edit("0.weights", 2, 0, 1.0)
+    with pytest.raises(ValueError, match="no parameter '9.weights'"):
+        dash.edit("9.weights", 0, 0, 1.0)
 
 
 @pytest.mark.parametrize(
     "settings",
     [
-        dict(dataset="moons"),  # tanh, adam, He
-        dict(dataset="spirals", activation="relu", optimizer="momentum", init="glorot_normal"),
-        dict(dataset="sine", optimizer="rmsprop", batch_size=7),
+        dict(dataset="spirals", hidden="8", activation="relu", optimizer="sgd", lr=0.1),
+        dict(dataset="circle", hidden="4", features=["x1^2", "x2^2", "x1*x2"], l2=0.01),
+        dict(dataset="gaussians", noise=0.9, train_fraction=0.3, optimizer="momentum", lr=0.01),
+        dict(dataset="xor", hidden="3,3", features=["x1", "x2", "sin(x1)", "sin(x2)"]),
+        dict(dataset="hills", hidden="6", optimizer="rmsprop", lr=0.01),
+        dict(dataset="sine", hidden="5", activation="sigmoid"),
     ],
 )
-def test_dashboard_code_reproduces_its_weights_after_play(settings):
-    dash = viz.Dashboard(**settings, steps_per_frame=4)
-    asyncio.run(dash.play(frames=4, delay=0))
-    dash.step(5)  # 21 steps: in the middle of an epoch of 13, 19 or 15 steps
-    code = dash.code()
-    assert "dm.Sequential(" in code and "dm.fit(" in code and "StopAtStep" in code
+def test_code_rebuilds_the_exact_weights(settings):
+    dash = viz.Dashboard(**settings, batch_size=9, steps_per_frame=4)
+    dash.step(23)  # mid-epoch: the script stops there with a callback
     assert_same_weights(run_code(dash)["model"], dash.model)
 
 
-def test_dashboard_code_at_the_start_and_after_whole_epochs():
-    dash = viz.Dashboard("xor", hidden="3")  # 200 rows, batches of 16: 13 steps an epoch
-    assert "no step yet" in dash.code() and "dm.fit" not in dash.code()
+def test_code_on_your_data_and_at_the_start():
+    X, y = dm.datasets.blobs(n=60, centers=3, seed=4)
+    dash = viz.Dashboard(data=(X, y), hidden="5", optimizer="sgd", lr=0.1)
+    assert "no step yet" in dash.code()
     assert_same_weights(run_code(dash)["model"], dash.model)
-    dash.step(26)
-    assert "StopAtStep" not in dash.code() and "epochs=2" in dash.code()
-    assert_same_weights(run_code(dash)["model"], dash.model)
+    dash.step(12)
+    script = run_code(dash)
+    np.testing.assert_array_equal(script["X"], dash.trainer.X)  # the same split
+    assert_same_weights(script["model"], dash.model)
+    assert dash.model.layers[-1].n_out == 3
 
 
-def test_dashboard_initialisation_is_a_visible_choice():
-    he = viz.Dashboard("moons", hidden="8,8", activation="tanh", seed=0)
-    # notebook 07's "seed 0" network: dm.Dense's default (He), the same numbers
-    same = dm.Sequential(
-        [dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 8), dm.Tanh(), dm.Dense(8, 2)], seed=0
-    )
-    assert he.init == "he_normal"
-    assert_same_weights(he.model, same, atol=0)
-    glorot = viz.Dashboard("moons", hidden="8,8", activation="tanh", init="glorot_normal")
-    assert all(layer.init == "glorot_normal" for layer in glorot.model.layers[::2])
-    assert not np.allclose(glorot.model.get_weights()[0], he.model.get_weights()[0])
-    with pytest.raises(ValueError, match="unknown initialisation 'zeros'"):
-        viz.Dashboard(init="zeros")
-
-
-def test_dashboard_step_zero_shows_the_initial_loss_and_no_change_yet():
-    dash = viz.Dashboard("moons", hidden="4", resolution=20)
-    figures = dash.figures()
-    initial = dm.evaluate(dash.model, dm.SoftmaxCrossEntropy(), dash.X, dash.y)["loss"]
-    loss_ax = figures["loss"].axes[0]
-    (start,) = [line for line in loss_ax.lines if line.get_marker() == "D"]
-    assert start.get_ydata()[0] == pytest.approx(initial)
-    assert any("no step yet" in t.get_text() for t in loss_ax.texts)
-    weights = figures["weights"]
-    assert len(images_of(weights)) == 2  # the two weight matrices, and no "change" heatmaps
-    assert len(colorbars_of(weights)) == 1
-    assert any("no step yet" in t.get_text() for t in weights.findobj(matplotlib.text.Text))
-    assert f"loss on all the data {initial:.3f}" in dash.status()
-    dash.step()
-    assert len(images_of(dash.figures()["weights"])) == 4
-
-
-def test_dashboard_draws_the_network_beside_the_heatmaps():
-    dash = viz.Dashboard("xor", hidden="3", resolution=20)
-    edges = dash.figures()["network"].axes[0].collections
-    assert [len(edge.get_segments()) for edge in edges] == [2 * 3, 3 * 2]
-    first = dash.model.get_weights()[0]
-    assert int(np.argmax(edges[0].get_linewidths())) == np.abs(first).ravel().argmax()
-    dash.step(40)
-    moved = dash.figures()["network"].axes[0].collections[0].get_linewidths()
-    assert not np.allclose(moved, edges[0].get_linewidths())
-    dash.position = 0  # scrubbed back: the picture shows the old weights again
-    again = dash.figures()["network"].axes[0].collections[0].get_linewidths()
-    np.testing.assert_allclose(again, edges[0].get_linewidths())
-
-
-def test_dashboard_figures_and_scrubbing():
-    dash = viz.Dashboard("xor", hidden="8", activation="tanh", resolution=30)
+@pytest.mark.parametrize("dataset", list(viz.dashboard.DATASETS))
+def test_every_data_set_builds_steps_and_draws(dataset):
+    dash = viz.Dashboard(dataset, hidden="4", resolution=12)
     dash.step(3)
-    figures = dash.figures()
-    assert set(figures) == {"boundary", "loss", "network", "weights"}
-    weights_images = images_of(figures["weights"])
-    assert len(weights_images) == 4  # two matrices, now and their last change
-    change = weights_images[2].get_array()
-    np.testing.assert_allclose(change, dash.recorder.weights[3][0] - dash.recorder.weights[2][0])
-    dash.position = 0  # what the slider does: show the untrained network
-    assert "step 0 of 3" in dash.status()
-    first = images_of(dash.figures()["weights"])[0].get_array()
-    np.testing.assert_array_equal(first, dash.recorder.weights[0][0])
-    assert dash.recorder.step == 3  # scrubbing does not train
+    header, buffers = dash.frame()
+    regression = viz.dashboard.DATASETS[dataset].task == "regression"
+    assert header["classes"] == (0 if regression else dash.trainer.data.classes)
+    assert len(buffers[2]) == decode(header, buffers)["cells"] * (1 if regression else 2)
+    assert ("accuracy" in header["status"]) != regression
 
 
-def test_dashboard_play_runs_frames_as_an_asyncio_task():
-    dash = viz.Dashboard("moons", hidden="4", steps_per_frame=2)
-    asyncio.run(dash.play(frames=3, delay=0))
-    assert dash.recorder.step == 6 and not dash.playing
+def test_a_regression_surface_is_its_predictions_on_the_stated_scale():
+    dash = viz.Dashboard("plane", hidden="4", resolution=10)
+    dash.step(20)
+    header, buffers = dash.frame()
+    low, high = header["surface_range"]
+    predictions = dash.model.predict(plane_points(header["extent"], 10))[:, 0]
+    expected = np.clip(255 * (predictions - low) / (high - low), 0, 255)
+    np.testing.assert_allclose(decode(header, buffers)["surface"], expected, atol=0.51)
+    curve = viz.Dashboard(
+        data=(np.linspace(-1, 1, 30), np.linspace(-1, 1, 30) ** 2), task="regression"
+    )
+    assert curve.trainer.data.inputs == 1 and curve.settings.features == ("x1",)
 
 
-def test_dashboard_stops_plainly_when_the_loss_blows_up():
-    dash = viz.Dashboard("moons", hidden="8", optimizer="sgd", lr=1.0, activation="relu")
-    dash.optimizer.lr = 1e30  # far beyond the slider: the next step overflows
-    with np.errstate(all="ignore"):
-        dash.step(3)
-    assert dash.failed and "NaN or infinite" in dash.message and "Reset" in dash.message
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(hidden="8,x"), "hidden layer sizes must be whole numbers separated by commas"),
+        (dict(resolution=0), r"resolution must be a whole number in \[8, 200\], got 0"),
+        (dict(steps_per_frame=-5), r"steps_per_frame must be a whole number in \[1, 1000\]"),
+        (dict(hidden="300"), "between 1 and 256 units"),
+        (dict(dataset="mnist"), "unknown data set 'mnist'; choose one of moons, circle"),
+        (dict(activation="swish"), "unknown activation 'swish'"),
+        (dict(features=["x3"]), "unknown input feature 'x3'"),
+        (dict(features=[]), "at least one input feature"),
+        (dict(train_fraction=1.0), r"train_fraction must be a number in \[0.1, 0.9\]"),
+        (dict(noise=-1), r"noise must be a number in \[0, 5\]"),
+        (dict(lr=0), r"lr must be a number in \(0, inf\)"),
+        (dict(dataset="moons", task="regression"), "'moons' is classification, not regression"),
+    ],
+)
+def test_bad_settings_get_a_plain_message(settings, message):
+    with pytest.raises(ValueError, match=message):
+        viz.Dashboard(**settings)
+
+
+def test_bad_data_gets_a_plain_message():
+    X, y = dm.datasets.moons(n=20)
+    big = y.copy()
+    big[3] = 200000
+    with pytest.raises(ValueError, match="labels go up to 200000; the dashboard draws 2 to 10"):
+        viz.Dashboard(data=(X, big))
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\), got \(20, 3\)"):
+        viz.Dashboard(data=(np.c_[X, X[:, :1]], y))
+    with pytest.raises(ValueError, match=r"y must have shape \(20,\)"):
+        viz.Dashboard(data=(X, y[:19]))
+    with pytest.raises(ValueError, match="class labels 0, 1, 2"):
+        viz.Dashboard(data=(X, y + 0.5))
+    with pytest.raises(ValueError, match="needs x2, but the data has 1 input"):
+        viz.Dashboard(data=(X[:, 0], y.astype(float)), task="regression", features=["x2"])
+    with pytest.raises(ValueError, match="not both"):
+        viz.Dashboard("moons", data=(X, y))
+
+
+def test_a_blown_up_loss_stops_plainly_and_keeps_finite_weights():
+    dash = viz.Dashboard("moons", hidden="8", optimizer="sgd", lr=1e6, activation="relu")
+    with np.errstate(all="ignore"):  # the overflow is the point
+        dash.step(50)
+    assert "NaN or infinite" in dash.trainer.failure and "Lower the learning rate" in dash.status()
     assert all(np.all(np.isfinite(w)) for w in dash.model.get_weights())
-    dash.reset()
-    assert not dash.failed
+    assert dash.history.steps[-1] == dash.trainer.step_count
+    assert_same_weights(run_code(dash)["model"], dash.model)  # written out, exactly
 
 
-def test_dashboard_widget_builds_headless_with_stable_classes():
-    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
-    dash = viz.Dashboard("moons", hidden="4", resolution=20)
-    box = dash.widget()
-    ui = dash.ui
-    for name in ("step", "play", "reset", "history", "weights", "loss", "boundary", "network"):
-        assert f"dm-{name}" in ui[name]._dom_classes
-    assert "dm-code-button" in ui["code_button"]._dom_classes
-    assert ui["weights"].outputs[0]["data"]["image/png"]
-    before = ui["weights"].outputs[0]["data"]["image/png"]
-    network = ui["network"].outputs[0]["data"]["image/png"]
-    ui["step"].click()
-    assert ui["history"].max == 1 and ui["history"].value == 1
-    assert ui["weights"].outputs[0]["data"]["image/png"] != before
-    assert ui["network"].outputs[0]["data"]["image/png"] != network
-    ui["history"].value = 0  # scrub back
-    assert dash.position == 0
-    assert ui["code"].layout.display == "none"
-    ui["code_button"].click()  # show the code: the same run as a script
-    assert ui["code"].layout.display == "block" and "dm.fit(" in ui["code"].value
-    assert ui["code_button"].description == "Hide code"
-    ui["init"].value = "glorot_normal"  # a new choice rebuilds the network
-    assert dash.init == "glorot_normal" and dash.recorder.step == 0
-    assert "no step yet" in ui["code"].value
-    ui["hidden"].value = "3,3"
-    assert dash.hidden == (3, 3) and dash.recorder.step == 0
-    ui["dataset"].value = "sine"  # another task: a regression network
-    assert dash.task == "regression" and dash.model.layers[-1].n_out == 1
-    ui["hidden"].value = "three"
-    assert "whole numbers" in ui["status"].value
-    assert box is dash.widget()
+def test_static_view_has_the_live_layout(capsys):
+    dash = viz.Dashboard("spiral", hidden="8,8", resolution=20)
+    dash.step(10)
+    fig = dash.show(static=True)
+    assert "(static figure" in capsys.readouterr().out
+    assert isinstance(fig, Figure)
+    assert fig.get_suptitle() == dash.status()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "Δ 0.weights" in titles and "loss" in titles
+    # a picture per unit (2 inputs + 16 hidden + 2 outputs), the surface, 2 x 3 heatmaps
+    assert len(images_of(fig)) == 20 + 1 + 6
+    copy = dash.trained_figure()  # already trained: drawn as it is
+    assert copy.get_suptitle().startswith("step 10 of 10")
 
 
-def test_dashboard_widget_offers_your_data():
-    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
-    X, y = dm.datasets.spirals(n=30, classes=3, seed=0)
-    dash = viz.Dashboard(data=(X, y), hidden="4", resolution=20)
-    dash.widget()
-    assert dash.ui["dataset"].options[-1] == "your data"
-    dash.ui["dataset"].value = "moons"
-    dash.ui["dataset"].value = "your data"
-    assert dash.task == "classification" and dash.model.layers[-1].n_out == 3
-
-
-def test_dashboard_static_fallback_outside_a_notebook(capsys):
-    fig = viz.Dashboard("circles", hidden="4", resolution=20).show(static=True)
-    assert "static figure" in capsys.readouterr().out
-    assert isinstance(fig, Figure) and len(images_of(fig)) == 2  # step 0: no change row yet
-
-
-def test_dashboard_trained_picture_for_viewers_without_widgets():
-    dash = viz.Dashboard("moons", hidden="4", resolution=20)
-    fig = dash.trained_figure(steps=30)
-    assert "step 30 of 30" in fig.get_suptitle() and dash.recorder.step == 0
-    assert len(images_of(fig)) == 4  # trained: the change row is there
-
-
-def test_dashboard_falls_back_to_static_when_ipywidgets_is_missing(monkeypatch, capsys):
-    import IPython
-
-    from demystify.viz import notebook
-
-    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now fails
-    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: None)
-    dash = viz.Dashboard("xor", hidden="3", resolution=20)
-    assert dash.show() is None  # displayed (here: nowhere) instead of returned
-    assert notebook.HINT.format(what="dashboard") in capsys.readouterr().out
-    assert dash.ui is None
+def test_a_larger_layer_is_summarised_in_the_static_view():
+    fig = viz.Dashboard("moons", hidden="20", resolution=12).static_figure()
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "+5 more" in texts  # 15 of 20 units drawn
 
 
 class FakeKernelShell:
     kernel = object()  # what in_a_kernel looks for: a shell attached to a kernel
 
 
-def test_dashboard_shows_widgets_in_a_kernel_with_a_trained_picture(monkeypatch):
-    pytest.importorskip("ipywidgets", reason="ipywidgets is not installed")
+def test_show_in_a_kernel_gives_the_live_view_and_a_png(monkeypatch):
     import IPython
 
     shown = []
     monkeypatch.setattr(IPython, "get_ipython", lambda: FakeKernelShell())
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
-    dash = viz.Dashboard("xor", hidden="3", resolution=20)
+    dash = viz.Dashboard("xor", hidden="3", resolution=12)
     assert dash.show(preview_steps=10) is None
     (bundle,) = shown
     assert set(bundle) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
     assert bundle["text/plain"].startswith("<Dashboard('xor'")
-    assert dash.ui is not None and dash.recorder.step == 0
+    assert dash.ui is not None and dash.trainer.step_count == 0  # the picture trained a copy
 
 
-def test_dashboard_rejects_bad_choices_plainly():
-    with pytest.raises(ValueError, match="unknown data set 'mnist'"):
-        viz.Dashboard("mnist")
-    with pytest.raises(ValueError, match="whole numbers"):
-        viz.Dashboard(hidden="8;x")
-    with pytest.raises(ValueError, match="optimizer"):
-        viz.Dashboard(optimizer="lbfgs")
-    with pytest.raises(ValueError, match="lr must be a number in"):
-        viz.Dashboard(lr=-1)
+@pytest.fixture
+def live():
+    """A dashboard's live view, its messages to the browser collected instead of sent."""
+    from demystify.viz.dashboard.view import Live
+
+    dash = viz.Dashboard("moons", hidden="4", steps_per_frame=7, resolution=12)
+    ui = Live(dash)
+    dash.ui = ui
+    sent = []
+    ui.view.send = lambda content, buffers=None: sent.append((content, buffers))
+    return dash, ui, sent
 
 
-def test_dashboard_a_second_play_ends_the_first():
-    dash = viz.Dashboard("moons", hidden="4", steps_per_frame=1)
+def test_the_live_view_answers_each_message_with_one_frame(live):
+    dash, ui, sent = live
+    ui.receive(ui.view, {"type": "hello"}, [])
+    assert [m["type"] for m, _ in sent] == ["data", "frame"]
+    data, buffers = sent[0]
+    np.testing.assert_array_equal(
+        np.frombuffer(buffers[0], np.float32), dash.trainer.data.X.ravel()
+    )
+    sent.clear()
+    ui.receive(ui.view, {"type": "next"}, [])
+    ui.receive(ui.view, {"type": "next"}, [])
+    assert [m["step"] for m, _ in sent] == [7, 14] and dash.trainer.step_count == 14
+    assert sent[1][0]["curve"]["from"] == 2  # only the new loss point
+    ui.receive(ui.view, {"type": "step"}, [])
+    ui.receive(ui.view, {"type": "scrub", "position": 1}, [])
+    assert [m["step"] for m, _ in sent[2:]] == [15, 7]
+    ui.receive(ui.view, {"type": "edit", "name": "2.weights", "i": 3, "j": 0, "value": "0.25"}, [])
+    assert dash.model.get_weights()[2][3, 0] == 0.25 and sent[-1][0]["event"].startswith("edited")
+    ui.receive(ui.view, {"type": "code"}, [])
+    assert sent[-1][0] == {"type": "code", "text": dash.code()}
 
-    async def two_plays():
-        first = asyncio.create_task(dash.play(delay=0.01))
-        await asyncio.sleep(0.03)
-        dash.pause()
-        await dash.play(frames=2, delay=0)  # starts before the first loop has noticed
-        await asyncio.wait_for(first, timeout=5)
 
-    asyncio.run(two_plays())
-    assert not dash.playing
-    steps = dash.recorder.step
-    assert steps >= 3 and dash.recorder.steps[-1] == steps
+def test_the_live_view_reports_a_bad_setting_and_keeps_the_old_ones(live):
+    dash, ui, sent = live
+    ui.receive(ui.view, {"type": "settings", "settings": {"hidden": "8,x"}}, [])
+    assert sent[0][0]["type"] == "error" and "'8,x'" in sent[0][0]["message"]
+    assert sent[-1][0]["type"] == "frame" and dash.settings.hidden == (4,)
+    ui.receive(ui.view, {"type": "settings", "settings": {"hidden": "3,2", "l2": 0.01}}, [])
+    assert dash.settings.hidden == (3, 2) and ui.view.config["settings"]["hidden"] == "3,2"
+    assert dash.trainer.optimizer.weight_decay == 0.01 and sent[-1][0]["step"] == 0
+    assert ui.view.config["noise"] == 0.15  # the noise slider starts at the data set's own
+    ui.receive(ui.view, {"type": "settings", "settings": {"noise": 0.4, "train_fraction": 0.7}}, [])
+    assert ui.view.config["noise"] == 0.4 and len(dash.trainer.X) == 140
+
+
+def test_the_stepper_button_opens_the_stepper_on_the_next_batch(live, monkeypatch):
+    dash, ui, _ = live
+    dash.step(4)
+    opened = []
+
+    class Stepper:
+        def __init__(self, model, loss, X, y):
+            opened.append((model, loss, X, y))
+
+        def show(self):
+            pass
+
+    monkeypatch.setattr("demystify.viz.stepper.BackpropStepper", Stepper)
+    rows = dash.trainer.next_rows()
+    ui.receive(ui.view, {"type": "stepper"}, [])
+    ((model, loss, X, y),) = opened
+    assert model is not dash.model  # a copy: stepping it does not train the dashboard
+    assert_same_weights(model, dash.model)
+    np.testing.assert_array_equal(X, dash.trainer.X[rows])
+    np.testing.assert_array_equal(y, dash.trainer.y[rows])
+    dash.step(1)  # the batch the stepper showed is the one the next step trains on
+    assert dash.trainer.step_count == 5
+
+
+def test_the_front_end_ships_as_package_data():
+    from importlib import resources
+
+    from demystify.viz.dashboard.view import SCRIPTS, View
+
+    front = resources.files("demystify.viz.dashboard").joinpath("front")
+    shipped = sorted(p.name for p in front.iterdir())
+    assert shipped == sorted([*SCRIPTS, "dashboard.css"])
+    assert View._esm.count("export default") == 1 and View._esm.rstrip().endswith("{ render };")
+    assert "http" not in View._esm and "import " not in View._esm  # nothing fetched
+    text = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert '"demystify.viz.dashboard" = ["front/*.js", "front/*.css"]' in text
+
+
+def test_playing_trains_at_the_chosen_speed_or_a_fixed_count_per_frame():
+    auto = viz.Dashboard("moons", hidden="4", speed=300)
+    assert [auto.frame_steps(t) for t in (1 / 30, 0.1, 0.0001, 60)] == [10, 30, 1, 1000]
+    fixed = viz.Dashboard("moons", hidden="4", steps_per_frame=7)
+    assert fixed.frame_steps(0.1) == 7
+    with pytest.raises(ValueError, match=r"speed must be a whole number in \[1, 10000\]"):
+        viz.Dashboard(speed=0)

@@ -1,7 +1,7 @@
 """Pictures of a network: weights as heatmaps, the network as circles and arrows,
 decision boundaries, loss curves, a live training dashboard, and a backprop stepper.
 
-Everything here needs matplotlib (and the dashboard, ipywidgets); they are
+Everything here needs matplotlib (and the live dashboard, ipywidgets and anywidget); they are
 imported only when this subpackage is, so ``import demystify`` stays light::
 
     import demystify as dm
