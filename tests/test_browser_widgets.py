@@ -179,8 +179,12 @@ def test_the_stepper_button_opens_the_stepper_below(page):
     page.locator(SMALL).scroll_into_view_if_needed()
     page.click(f"{SMALL} .dm-stepper-button")
     output = page.locator(".dm-dashboard-box").first.locator(".jp-OutputArea-output")
-    output.first.wait_for(state="attached")
+    page.wait_for_function(  # the stepper below, or the dashboard's message saying why not
+        f"""() => document.querySelector('.dm-dashboard-box .jp-OutputArea-output') ||
+                  document.querySelector('{SMALL} .dm-message').textContent"""
+    )
     assert page.text_content(f"{SMALL} .dm-message") == ""
+    output.first.wait_for(state="attached")
     output.first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "dashboard_stepper_opened.png"))
 
