@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
 
-.PHONY: lab test lint setup slides slides-pdf workshop benchmark gpu-check clean
+.PHONY: lab test test-fast lint setup slides slides-pdf workshop benchmark gpu-check clean
 
 $(BIN)/activate: pyproject.toml mk/jupyterlab-overrides.json
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: setup
 
 test: setup
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -q
+
+# The edit-test loop: everything but the slow, browser, Spark and notebook lanes (markers in
+# pyproject.toml, given by tests/conftest.py). `make test` stays the whole run, as CI runs it.
+test-fast: setup
+	$(BIN)/python -m pytest tests -m "not slow and not browser and not spark and not notebooks" -q
 
 slides: setup
 	$(BIN)/python slides/build.py

@@ -1,7 +1,7 @@
 """How fast is a step of demystify.spark? Beside Spark MLlib's own network and local NumPy.
 
     python benchmarks/spark_speed.py [--quick] [--rows 20000] [--steps 10] [--rounds 3]
-                                     [--cores 2] [--json results.json]
+                                     [--cores 2] [--cluster] [--json results.json]
 
 The job: 20,000 x 784 float32 rows (random, seeded; nothing is downloaded) in a
 cached DataFrame with an ml ``Vector`` column, a 784-256-128-10 network, softmax
@@ -14,7 +14,8 @@ cross-entropy, plain gradient descent (lr 0.01). Systems, all on the same cores:
 * local full-batch ``dm.fit(..., batch_size=len(X))`` in one Python process whose
   BLAS uses `cores` threads;
 * for comparison, not a target: ``dms.fit(mode="average")`` and local ``dm.fit``
-  with minibatches of 128 (seconds per round / per epoch);
+  with minibatches of 32, averaging with 2 local epochs a round, the set-up
+  whose rounds notebook 09 counts on the digits (seconds per round / per epoch);
 * the fixed cost of a step: an *empty* Spark job (a Python task per core that
   returns one number), and a *communication-only* step (broadcast the model,
   every task sends back zero gradients, ``treeAggregate`` adds them).
@@ -33,6 +34,13 @@ process, after the first is stopped) gives the cost model: per step ``t_job +
 c N P / M + d P (1 + log2 M)`` (fixed cost, compute over M machines, the
 broadcast plus the tree sum), fitted to the ``local[1]`` and ``local[cores]``
 figures and used to predict 1 to 64 machines.
+
+``--cluster`` adds a third session: a Spark standalone cluster started here on
+127.0.0.1 (tests/spark_cluster.py: a master and `cores` workers of one core
+each, whose executors run a Python without demystify, so it is shipped to them
+as to a real cluster's), with ``dms.fit`` full batch, MLlib and the fixed costs
+measured on it the same way. Its empty job refits the cost model's fixed cost
+``t_job``: a job that crosses processes, as on a cluster of machines.
 """
 
 from __future__ import annotations
@@ -52,8 +60,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import demystify as dm  # noqa: E402
 
 SIZES = (784, 256, 128, 10)
+CLUSTER_SYSTEMS = ("dms.fit full batch", "MLlib MLP gd")
 LR = 0.01
-BATCH = 128  # minibatch size of the averaging and local minibatch rows
+BATCH = 32  # minibatch size of the averaging and local minibatch rows
+LOCAL_EPOCHS = 2  # averaging's local epochs a round (notebook 09 counts rounds with these)
 MNIST_ROWS = 60_000  # the predictions are for the whole MNIST training set
 TARGETS = [  # (label, system, peer, bound): time of system / time of peer <= bound
     ("dms.fit step <= 1.0x MLlib MLP (gd) iteration", "dms.fit full batch", "MLlib MLP gd", 1.0),
@@ -158,7 +168,9 @@ def systems(spark, frame, X, y, cores: int) -> dict:
         "dms.fit full batch": spark_fit(),
         "MLlib MLP gd": mllib,
         "local dm.fit full batch": local_fit(None),
-        f"dms.fit average, batch {BATCH}": spark_fit(mode="average", batch_size=BATCH),
+        f"dms.fit average, batch {BATCH}, {LOCAL_EPOCHS} local epochs": spark_fit(
+            mode="average", batch_size=BATCH, local_epochs=LOCAL_EPOCHS
+        ),
         f"local dm.fit, batch {BATCH}": local_fit(BATCH),
     }
 
@@ -205,8 +217,8 @@ def communication_step(spark, cores: int) -> float:
     return time.perf_counter() - start
 
 
-def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=print) -> dict:
-    """A Spark session at local[cores]: each system's step and set-up, over `rounds` rounds.
+def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=print, cluster=None):
+    """A Spark session at local[cores] (or on `cluster`): each system's step and set-up.
 
     dms.fit and dm.fit: a run of ``1 + steps`` epochs per round, a callback noting every
     epoch's end; a step is the median of all epochs after the first, the set-up the
@@ -217,13 +229,18 @@ def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=prin
     from demystify import spark as dms
 
     load, start = [os.getloadavg()[0]], time.perf_counter()
-    spark = dms.local_session(cores=cores)
+    if cluster is None:
+        spark, where = dms.local_session(cores=cores), f"local[{cores}]"
+    else:
+        spark, where = dms.cluster_session(cluster.master, python=cluster.python), "cluster"
     frame = vector_frame(spark, X, y, cores)
     built = time.perf_counter() - start
-    log(f"local[{cores}]: {len(X):,} rows in a cached DataFrame ({built:.1f} s, Spark's start too)")
+    log(f"{where}: {len(X):,} rows in a cached DataFrame ({built:.1f} s, Spark's start too)")
     chosen = systems(spark, frame, X, y, cores)
     if only_cost:
         chosen = {"dms.fit full batch": chosen["dms.fit full batch"]}
+    elif cluster is not None:  # local NumPy does not change with the session
+        chosen = {name: chosen[name] for name in CLUSTER_SYSTEMS}
     for train in chosen.values():  # warm up: Python workers, the JVM's compiled code, caches
         train(1)
     marks = {name: [] for name in chosen}
@@ -238,6 +255,7 @@ def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=prin
         fixed["empty Spark job"] += [empty_job(spark, cores) for _ in range(5)]
         fixed["communication-only step"] += [communication_step(spark, cores) for _ in range(5)]
         load.append(os.getloadavg()[0])
+    spark_master = spark.sparkContext.master
     spark.stop()
     results = {}
     for name, runs in marks.items():
@@ -252,6 +270,7 @@ def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=prin
         results[name] = {"step": float(np.median(values)), "setup": None}
     return {
         "cores": cores,
+        "master": spark_master,
         "rows": len(X),
         "steps": steps,
         "rounds": rounds,
@@ -367,6 +386,39 @@ def report(many: dict, one: dict, log=print) -> dict:
     }
 
 
+def report_cluster(cluster: dict, many: dict, one: dict, model: dict, log=print) -> dict:
+    """The cluster's steps beside local[cores]'s; the cost model with the cluster's fixed cost."""
+    r, local = cluster["results"], many["results"]
+    log(
+        f"\non the standalone cluster ({cluster['master']}, {cluster['cores']} workers x 1 core) "
+        f"beside local[{many['cores']}], the same {cluster['rows']:,} rows"
+    )
+    log(f"| system | cluster, s per step | local[{many['cores']}], s per step | cluster / local |")
+    log("|---|---|---|---|")
+    for name, values in r.items():
+        mine, theirs = values["step"], local[name]["step"]
+        log(f"| {name} | {mine:.3f} | {theirs:.3f} | {mine / theirs:.2f}x |")
+    ratios = {
+        "MLlib": r["dms.fit full batch"]["step"] / r["MLlib MLP gd"]["step"],
+        "local": r["dms.fit full batch"]["step"] / local["local dm.fit full batch"]["step"],
+    }
+    log(
+        f"  on the cluster dms.fit's step is {ratios['MLlib']:.2f}x MLlib's and "
+        f"{ratios['local']:.2f}x the local dm.fit full-batch step (local, one process)"
+    )
+    load = ", ".join(f"{v:.2f}" for v in cluster["load"])
+    log(f"load average (1 min) during the cluster run: {load}")
+    refitted = {**model, "t_job": r["empty Spark job"]["step"]}
+    P, M = parameter_count(), cluster["cores"]
+    parts = predicted_step(refitted, cluster["rows"], P, M)
+    log(
+        f"cost model with the cluster's fixed cost: t_job = {refitted['t_job'] * 1e3:.0f} ms "
+        f"(local: {model['t_job'] * 1e3:.0f} ms); for the cluster it predicts "
+        f"{sum(parts.values()):.3f} s a step, measured {r['dms.fit full batch']['step']:.3f} s"
+    )
+    return {"cluster_ratios": ratios, "cluster_cost_model": refitted}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 rows, 1 step, 1 round")
@@ -374,6 +426,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=10, help="steps timed beyond the first")
     parser.add_argument("--rounds", type=int, default=3, help="rounds in which every system runs")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--cluster", action="store_true", help="also on a standalone cluster")
     parser.add_argument("--json", metavar="PATH", help="also write the results there as JSON")
     args = parser.parse_args(argv)
     rows, steps, rounds = (1_000, 1, 1) if args.quick else (args.rows, args.steps, args.rounds)
@@ -382,9 +435,30 @@ def main(argv=None):
     log = lambda line: print(line, flush=True)  # noqa: E731
     many = measure(args.cores, X, y, steps, rounds, only_cost=False, log=log)
     one = measure(1, X, y, steps, rounds, only_cost=True, log=log)
+    runs = [many, one]
     summary = report(many, one)
+    if args.cluster:
+        runs.append(on_cluster(args.cores, X, y, steps, rounds, log))
+        summary.update(report_cluster(runs[-1], many, one, summary["cost_model"]))
     if args.json:
-        Path(args.json).write_text(json.dumps({"runs": [many, one], **summary}, indent=1))
+        Path(args.json).write_text(json.dumps({"runs": runs, **summary}, indent=1))
+
+
+def on_cluster(cores: int, X, y, steps: int, rounds: int, log) -> dict:
+    """The measurement on a standalone cluster of `cores` one-core workers (started, stopped)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from spark_cluster import StandaloneCluster, bare_python
+
+    with tempfile.TemporaryDirectory(prefix="spark-cluster-") as folder:
+        cluster = StandaloneCluster(Path(folder), workers=cores, cores=1, memory="2g")
+        try:
+            cluster.start()
+            cluster.python = bare_python(Path(folder))
+            return measure(cores, X, y, steps, rounds, False, log, cluster=cluster)
+        finally:
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradie
 
 import demystify as dm
 from demystify import backend
-from demystify.metrics import accuracy
+from demystify.metrics import hits
 from demystify.training import check_data
 
 
@@ -58,13 +58,9 @@ def main(argv=None) -> None:
         demystify_backward()
         optimizer.step()
 
-    def demystify_step():
-        scores = model.forward(backend.asarray(x))
-        loss.forward(scores, y)
-        optimizer.zero_grad()
-        model.backward(loss.backward(), input_grad=False)
-        optimizer.step()
-        accuracy(backend.to_numpy(scores), y)
+    def demystify_step():  # one step of dm.fit's epoch: train_step, then count the right answers
+        _, scores = dm.train_step(model, loss, optimizer, backend.asarray(x), y)
+        hits(scores, y)
 
     # the hand loop of train_speed.py, piece by piece (its own functions)
     params = [(w.copy(), b.copy()) for w, b in init_weights()]
@@ -99,7 +95,7 @@ def main(argv=None) -> None:
         ),
         (
             "running accuracy",
-            best_microseconds(lambda: accuracy(backend.to_numpy(outputs), y), n),
+            best_microseconds(lambda: hits(outputs, y), n),
             0.0,
         ),
         ("whole step", best_microseconds(demystify_step, n), best_microseconds(hand_step, n)),

@@ -76,28 +76,32 @@ inside this machine, which is all the tests and notebooks need.
 PySpark is optional: ``pip install "demystify[spark]"`` (plus Java 17).
 """
 
+import atexit
 import functools
 import math
 import os
 import pickle
 import shutil
 import sys
+import tempfile
+import threading
 import uuid
+import zipfile
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from . import backend, checks
-from .metrics import accuracy, predicted_classes
-from .training import History, TrainingError, check_data, evaluate, train_step
+from . import backend, checks, metrics
+from .training import History, check_data, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
 
 
 # shown in notebooks/09_training_on_spark.ipynb
-def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
-    """The gradient of a batch as *sums* over its rows: ``(loss_sum, grads, n)``.
+def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int, object]:
+    """The gradient of a batch as *sums* over its rows: ``(loss_sum, grads, n, outputs)``.
 
     This is the contract that makes data-parallel training exact. Our losses
     are means, ``L = (1/n) sum_i l_i``, so ``n * L`` and ``n * dL/dw`` are sums
@@ -106,16 +110,18 @@ def grad_sums(model, loss, X, y) -> tuple[float, list[np.ndarray], int]:
     the whole set -- whatever the sizes of the parts (one row, or none at all).
 
     Uses the model's ordinary forward and backward (it overwrites the model's
-    ``.grad``). `grads` are NumPy arrays in ``model.parameters()`` order. An
-    empty batch gives ``(0.0, zeros, 0)``, the neutral element of the sum.
+    ``.grad``). `grads` are NumPy arrays in ``model.parameters()`` order;
+    `outputs` are what the loss judged, as `dm.train_step` returns them. An
+    empty batch gives ``(0.0, zeros, 0, None)``, the neutral element of the sum.
     """
     model.zero_grad()
     n = len(X)
-    loss_sum = 0.0
+    loss_sum, outputs = 0.0, None
     if n:  # an empty batch has no mean loss; its sums are zero
-        loss_sum = loss(model.forward(backend.asarray(X, model.dtype)), y) * n
+        outputs = model.forward(backend.asarray(X, model.dtype))
+        loss_sum = loss(outputs, y) * n
         model.backward(loss.backward(), input_grad=False)
-    return loss_sum, [backend.to_numpy(p.grad) * n for p in model.parameters()], n
+    return loss_sum, [backend.to_numpy(p.grad) * n for p in model.parameters()], n, outputs
 
 
 def _pyspark():
@@ -127,10 +133,48 @@ def _pyspark():
             f'demystify.spark needs PySpark ({error}): pip install "demystify[spark]"'
         ) from None
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        raise RuntimeError(
-            "Spark runs on Java, and no `java` was found: install Java 17 or set JAVA_HOME"
-        )
+        raise RuntimeError(_NO_JAVA)
     return pyspark
+
+
+_NO_JAVA = "Spark runs on Java, and no `java` was found: install Java 17 or set JAVA_HOME"
+# What every session sets: no web UI, no progress bars, one BLAS thread per task (Spark already
+# runs one task per core; a multi-threaded BLAS in each would fight the others for the cores).
+_SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    **{f"spark.executorEnv.{name}_NUM_THREADS": "1" for name in ("OMP", "OPENBLAS", "MKL")},
+}
+_LOOPBACK = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+
+
+def _start(master: str | None, python: str, settings: dict):
+    """Start (or get) the session: quiet Java logs, `python` on the executors, `settings`.
+
+    Spark's log settings travel in an environment variable read as its Java
+    process starts (a ``PYSPARK_SUBMIT_ARGS`` of your own is kept).
+    """
+    pyspark = _pyspark()
+    os.environ["PYSPARK_PYTHON"] = python  # what the executors run
+    builder = pyspark.sql.SparkSession.builder.config(map={**_SETTINGS, **settings})
+    builder = builder.master(master) if master else builder  # None: what spark-submit was given
+    # a real file even when demystify is imported from a zip (spark-submit --py-files)
+    with resources.as_file(resources.files(__package__) / "log4j2.properties") as quiet_logs:
+        os.environ.setdefault(
+            "PYSPARK_SUBMIT_ARGS",
+            f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell",
+        )
+        try:
+            spark = builder.getOrCreate()
+        except Exception as error:
+            if "JAVA_GATEWAY_EXITED" in str(error):
+                raise RuntimeError(
+                    "Spark's Java process exited as it started: install Java 17 or later "
+                    "(`java -version` says which you have) or set JAVA_HOME to it"
+                ) from None
+            raise
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def local_session(cores="*", task_attempts: int = 1, unix_sockets: bool = True):
@@ -145,36 +189,145 @@ def local_session(cores="*", task_attempts: int = 1, unix_sockets: bool = True):
     acknowledgement before it reads its first row. The one cost: when an action
     stops reading a DataFrame made from Python data early (``show``, ``limit``),
     PySpark prints a harmless ``BrokenPipeError`` traceback (cache the DataFrame,
-    or pass ``unix_sockets=False``). Spark's settings travel in environment
-    variables (a ``PYSPARK_SUBMIT_ARGS`` of your own is kept), and a process has
-    one session: if one is running already, it is returned as is.
+    or pass ``unix_sockets=False``). A process has one session: if one is
+    running already, it is returned as is.
     """
     if cores != "*":
         cores = checks.number("cores", cores, "[1, inf)", whole=True, owner="local_session")
     attempts = checks.number("task_attempts", task_attempts, "[1, inf)", True, "local_session")
-    os.environ.update(SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable)  # stay on loopback
-    quiet_logs = Path(__file__).with_name("log4j2.properties")  # the JVM reads it as it starts
-    os.environ.setdefault(
-        "PYSPARK_SUBMIT_ARGS",
-        f"--driver-java-options -Dlog4j2.configurationFile=file:{quiet_logs} pyspark-shell",
-    )
-    spark = (
-        _pyspark()
-        .sql.SparkSession.builder.master(f"local[{cores},{attempts}]")
-        .config(
-            map={
-                "spark.driver.host": "127.0.0.1",
-                "spark.driver.bindAddress": "127.0.0.1",
-                "spark.ui.enabled": "false",
-                "spark.ui.showConsoleProgress": "false",
-                "spark.executorEnv.OMP_NUM_THREADS": "1",
-                "spark.python.unix.domain.socket.enabled": str(bool(unix_sockets)).lower(),
-            }
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # stay on loopback
+    sockets = {"spark.python.unix.domain.socket.enabled": str(bool(unix_sockets)).lower()}
+    return _start(f"local[{cores},{attempts}]", sys.executable, {**_LOOPBACK, **sockets})
+
+
+def cluster_session(
+    master: str | None = None,
+    *,
+    python: str | None = None,
+    task_attempts: int = 4,
+    wait: float = 120.0,
+):
+    """A quiet Spark session on a cluster, checked: its executors can run demystify.
+
+    `master`: the cluster's URL, e.g. ``"spark://host:7077"``; None under
+    ``spark-submit``, which gives it. `python`: the Python the executors run,
+    at that path on every worker (default: ``$PYSPARK_PYTHON``, else this one).
+    `task_attempts`: how often a failing task (a lost machine) is tried.
+
+    As `local_session` does, it turns off the web UI and the progress bars,
+    turns Spark's log down to errors and gives each executor one BLAS thread.
+    Then a tiny job asks the executors to import NumPy and demystify. Where
+    demystify is not installed, the package this driver imported is zipped and
+    shipped with ``addPyFile`` (and checked again); anything else missing is
+    refused in one sentence saying what to install where. No executor within
+    `wait` seconds (no worker free, or none with the memory asked for) is
+    refused too. `predict` checks pandas and pyarrow there whenever it is called.
+    """
+    attempts = checks.number("task_attempts", task_attempts, "[1, inf)", True, "cluster_session")
+    wait = checks.number("wait", wait, "(0, inf)", owner="cluster_session")
+    if master is not None and (not isinstance(master, str) or "://" not in master):
+        raise ValueError(
+            f"cluster_session: master must be a URL such as 'spark://host:7077', got {master!r}"
+            " (for Spark inside this machine use local_session)"
         )
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    python = python or os.environ.get("PYSPARK_PYTHON") or sys.executable
+    settings = {"spark.task.maxFailures": str(attempts), "spark.app.name": "demystify"}
+    if master and master.split("://")[1].split(":")[0] in ("127.0.0.1", "localhost"):
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # a cluster inside this machine: loopback
+        settings.update(_LOOPBACK)
+    spark = _start(master, python, settings)
+    missing = executors_lack(spark, ("numpy", "demystify"), wait)
+    if set(missing) == {"demystify"}:  # not installed there: ship the package this driver runs
+        spark.sparkContext.addPyFile(_package_zip())
+        missing = executors_lack(spark, ("demystify",), wait)
+    _refuse_missing(missing, spark)
     return spark
+
+
+def executors_lack(spark, modules, wait: float = 120.0) -> dict[str, str]:
+    """Which of `modules` the executors cannot import: ``{module: why}`` (empty when all can).
+
+    A tiny job, one task per core the session has; it waits at most `wait`
+    seconds for executors to take it.
+    """
+    sc = spark.sparkContext
+    tasks = sc.defaultParallelism
+    group = f"demystify-check-{uuid.uuid4().hex[:8]}"
+    sc.setJobGroup(group, "demystify: can the executors import what training needs?")
+    timer = threading.Timer(wait, sc.cancelJobGroup, [group])
+    timer.start()
+    try:
+        answers = sc.parallelize(range(tasks), tasks).mapPartitions(_probe(modules)).collect()
+    except Exception as error:
+        if not timer.is_alive():
+            raise RuntimeError(
+                f"no executor took a task within {wait:g} s on {sc.master}: check that its workers "
+                "are up and have cores and memory free (spark.executor.memory, another "
+                "application holding them)"
+            ) from None
+        reason = next((line for line in str(error).splitlines() if "Cannot run" in line), "")
+        raise RuntimeError(
+            f"the executors could not run a Python task ({reason.strip() or type(error).__name__})"
+            f": is {os.environ.get('PYSPARK_PYTHON')} a Python on every worker? (python=...)"
+        ) from None
+    finally:
+        timer.cancel()
+        for key in ("spark.jobGroup.id", "spark.job.description"):  # later jobs are not checks
+            sc.setLocalProperty(key, None)
+    return {name: why for answer in answers for name, why in answer.items()}
+
+
+def _probe(modules):
+    """The check's task: ``{module: why}`` for each of `modules` that fails to import.
+
+    Built inside a function so that it travels by value: unpickling it on an
+    executor must not import demystify, which may be what is missing there.
+    """
+    names = tuple(modules)
+
+    def probe(rows):
+        import importlib
+        import sys
+
+        for _ in rows:  # consume the iterator, so Spark can reuse this Python worker
+            pass
+        importlib.invalidate_caches()
+        lacking = {}
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception as error:
+                lacking[name] = f"{type(error).__name__}: {error} (Python {sys.executable})"
+        yield lacking
+
+    return probe
+
+
+def _refuse_missing(missing: dict, spark) -> None:
+    """One sentence for the first thing the executors lack, saying what to install where."""
+    if not missing:
+        return
+    name, why = next(iter(missing.items()))
+    install = {"demystify": '"demystify[spark]"', "pyarrow": "pandas pyarrow"}.get(name, name)
+    raise RuntimeError(
+        f"the executors of {spark.sparkContext.master} cannot import {name} ({why}): "
+        f"pip install {install} into the Python on every worker, or pass "
+        "python= the path of one that has it"
+    )
+
+
+def _package_zip() -> str:
+    """This driver's demystify as a zip for ``addPyFile`` (the zip it came from, if any)."""
+    package = Path(__file__).parent
+    if not package.is_dir():  # imported from a zip already: ship that one
+        return str(next(p for p in package.parents if p.is_file()))
+    folder = Path(tempfile.mkdtemp(prefix="demystify-"))
+    atexit.register(shutil.rmtree, folder, True)
+    with zipfile.ZipFile(folder / "demystify.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, Path("demystify") / path.relative_to(package))
+    return str(folder / "demystify.zip")
 
 
 # --- step 0, once: every partition's rows become one block, kept on its machine -------------
@@ -269,7 +422,6 @@ def _build_block(index: int, rows, model, loss, from_arrays: bool):
     return X, y, None
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _make_blocks(index: int, rows, run: str, model, loss, from_arrays: bool):
     """Step 0 on a worker: build, check and keep partition `index`'s block.
 
@@ -302,7 +454,6 @@ class Sums(NamedTuple):
 NO_SUMS = Sums(None, 0.0, 0.0, 0)  # the sums of no rows: the neutral element of `_add`
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _add(a: Sums, b: Sums) -> Sums:
     """Step 3: add two partial results (at every node of Spark's tree)."""
     if a.arrays is None or b.arrays is None:
@@ -313,35 +464,27 @@ def _add(a: Sums, b: Sums) -> Sums:
     return Sums(arrays, *total)
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _gradient_sums(index, X, y, shared, loss) -> Sums:
     """Step 2, full batch: the gradient sums of one block at the broadcast weights."""
     model = pickle.loads(shared.value)  # this task's own copy of the broadcast model
-    loss_sum, grads, n = grad_sums(model, loss, X, y)
-    correct = accuracy(backend.to_numpy(loss.pred), y) * n if loss.classifier else 0.0
+    loss_sum, grads, n, outputs = grad_sums(model, loss, X, y)
+    correct = metrics.hits(outputs, metrics.labels(y)) if loss.classifier else 0
     return Sums(grads, loss_sum, correct, n)
 
 
-# shown in notebooks/09_training_on_spark.ipynb
 def _averaged_weights(index, X, y, shared, loss, batch_size, local_epochs, seed) -> Sums:
     """Step 2, averaging: train a copy on one block; return its weights times its share of rows."""
     model, optimizer, round_number, total_rows = pickle.loads(shared.value)
     rng = np.random.default_rng([seed, round_number, index])  # round 0, partition 0: `seed` itself
     model.train()
-    for _ in range(local_epochs):  # ordinary minibatch epochs, as dm.fit runs them
-        order = rng.permutation(len(X))
-        loss_sum = 0.0
-        correct = 0.0
-        for start in range(0, len(X), batch_size):
-            rows = order[start : start + batch_size]
-            batch_loss = train_step(model, loss, optimizer, backend.asarray(X[rows]), y[rows])
-            if not math.isfinite(batch_loss):  # the driver will refuse this round
-                return Sums(None, math.nan, 0.0, len(X))
-            loss_sum += batch_loss * len(rows)
-            if loss.classifier:
-                correct += accuracy(backend.to_numpy(loss.pred), y[rows]) * len(rows)
+    for _ in range(local_epochs):  # ordinary minibatch epochs: dm.fit's own
+        logs, _ = train_epoch(model, loss, optimizer, X, y, batch_size, rng)
+    weights = model.get_weights()
+    if not (math.isfinite(logs["loss"]) and _finite(weights)):  # the driver refuses the round
+        return Sums(None, math.nan, 0.0, len(X))
     share = len(X) / total_rows  # n_k / N: exactly 1.0 for a single partition
-    return Sums([w * share for w in model.get_weights()], loss_sum, correct, len(X))
+    n = len(X)
+    return Sums([w * share for w in weights], logs["loss"] * n, logs.get("accuracy", 0) * n, n)
 
 
 def _on_kept_blocks(handles, run: str, work) -> list[Sums]:
@@ -363,8 +506,7 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
     return [work(index, X, y)]
 
 
-# shown in notebooks/09_training_on_spark.ipynb
-def _step(spark, handles, source, run, payload, work, model, loss, from_arrays) -> Sums:
+def _step(spark, handles, source, run, payload, work, *, model, loss, from_arrays) -> Sums:
     """Steps 1 to 3: broadcast the payload, work on every block, add the results up."""
     shared = spark.sparkContext.broadcast(payload)  # step 1
     work = functools.partial(work, shared=shared)
@@ -502,77 +644,66 @@ def fit(
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("spark.fit: validation must be a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
+    options = dict(loss=loss, batch_size=batch_size, local_epochs=local_epochs, seed=seed)
     callbacks = list(callbacks)
     spark = spark or local_session()
-    from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
-
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
     make = functools.partial(_make_blocks, run=run, model=model, loss=loss, from_arrays=from_arrays)
     handles = source.mapPartitionsWithIndex(make).cache()
-    history = History()
-    word = "epoch" if mode == "full_batch" else "round"
-    last_good = model.get_weights()
-    for callback in callbacks:
-        callback.on_train_begin(model)
-    model.train()
-    try:
-        sizes = _check_blocks(handles.collect())  # step 0: build, check and keep every block
-        total_rows = sum(sizes)
-        for epoch in range(epochs):
-            if mode == "full_batch":
-                payload = cloudpickle.dumps(model)
-                work = functools.partial(_gradient_sums, loss=loss)
-            else:
-                payload = cloudpickle.dumps((model, optimizer, epoch, total_rows))
-                work = functools.partial(
-                    _averaged_weights,
-                    loss=loss,
-                    batch_size=batch_size,
-                    local_epochs=local_epochs,
-                    seed=seed,
+    step = functools.partial(
+        _step, spark, handles, source, run, model=model, loss=loss, from_arrays=from_arrays
+    )
+    with guard(model, callbacks) as history:  # the engine's begin and end of a run
+        try:
+            total_rows = sum(_check_blocks(handles.collect()))  # step 0: build, check, keep
+            for epoch in range(epochs):
+                if mode == "full_batch":
+                    logs = _full_batch_step(step, model, loss, optimizer)
+                else:
+                    payload = (model, optimizer, epoch, total_rows)
+                    logs = _averaging_round(step, payload, model, loss, options)
+                stop = end_epoch(
+                    model, loss, optimizer, history, epoch, logs, False, validation, callbacks
                 )
-            sums = _step(spark, handles, source, run, payload, work, model, loss, from_arrays)
-            logs = {"loss": sums.loss / sums.rows}
-            if loss.classifier:
-                logs["accuracy"] = sums.correct / sums.rows
-            if math.isfinite(logs["loss"]) and mode == "full_batch":  # step 4: the mean gradient
-                for parameter, grad in zip(model.parameters(), sums.arrays):
-                    parameter.grad = backend.asarray(grad / sums.rows, model.dtype)
-                optimizer.step()
-            elif math.isfinite(logs["loss"]) and _finite(sums.arrays):  # step 4: the mean weights
-                model.set_weights(sums.arrays)
-            if not (math.isfinite(logs["loss"]) and _finite(model.get_weights())):
-                model.set_weights(last_good)
-                history.stop_reason = (
-                    f"the loss or the weights became NaN or infinite in {word} {epoch + 1}; kept "
-                    f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
-                )
-                raise TrainingError(history.stop_reason, history)
-            last_good = model.get_weights()
-            if validation is not None:
-                results = evaluate(model, loss, *validation)
-                logs.update({f"val_{key}": value for key, value in results.items()})
-            history.append(logs)
-            stop = False
-            for callback in callbacks:  # every callback hears of the epoch, even after a stop
-                stop = bool(callback.on_epoch_end(epoch, logs)) or stop
-            if stop:
-                history.stop_reason = f"stopped by a callback after {word} {epoch + 1}"
-                break
-    except KeyboardInterrupt:
-        model.set_weights(last_good)
-        history.stop_reason = "interrupted by Ctrl-C; kept the last good weights and the history"
-    except Exception as error:
-        model.set_weights(last_good)
-        error.history = history  # whatever went wrong, the finished epochs are not lost
-        raise
-    finally:
-        model.eval()
-        _clean_up(handles, run)
-        for callback in callbacks:
-            callback.on_train_end(history)
+                if stop:
+                    break
+        finally:
+            _clean_up(handles, run)
     return history
+
+
+def _logs(sums: Sums, loss) -> dict:
+    """The epoch's training numbers, as `dm.training.train_epoch` gives them."""
+    logs = {"loss": sums.loss / sums.rows}
+    if loss.classifier:
+        logs["accuracy"] = sums.correct / sums.rows
+    return logs
+
+
+def _full_batch_step(step, model, loss, optimizer) -> dict:
+    """Steps 1-3 for the gradient sums, then step 4 on the driver: grad = sum / N, step."""
+    from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
+
+    work = functools.partial(_gradient_sums, loss=loss)
+    sums = step(cloudpickle.dumps(model), work)
+    logs = _logs(sums, loss)
+    if math.isfinite(logs["loss"]):  # else end_epoch refuses the epoch
+        for parameter, grad in zip(model.parameters(), sums.arrays):
+            parameter.grad = backend.asarray(grad / sums.rows, model.dtype)
+        optimizer.step()
+    return logs
+
+
+def _averaging_round(step, payload, model, loss, options: dict) -> dict:
+    """Steps 1-3 for the row-weighted trained weights, then step 4: they become the model's."""
+    from pyspark import cloudpickle
+
+    sums = step(cloudpickle.dumps(payload), functools.partial(_averaged_weights, **options))
+    logs = _logs(sums, loss)
+    if math.isfinite(logs["loss"]):  # a partition that diverged sent NaN: end_epoch refuses
+        model.set_weights(sums.arrays)
+    return logs
 
 
 def _check_blocks(handles) -> list[int]:
@@ -627,15 +758,18 @@ def predict(
     kind = _features_type(df, features_col, "spark.predict")
     features = vector_to_array(F.col(features_col)) if kind == "vector" else F.col(features_col)
     features = features.cast("array<double>")
-    n_in = next(layer.n_in for layer in model.layers if hasattr(layer, "n_in"))
+    n_in = model.n_in
+    if n_in is None:
+        raise ValueError("spark.predict: the model has no layer with a fixed number of inputs")
     _refuse_bad_rows(df, features, features_col, n_in)
+    _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
 
     def make_predict_fn():  # runs on a worker: the model arrives with this function
         def predict_fn(X):
             if not np.isfinite(X).all():
                 raise ValueError("spark.predict: features hold NaN or infinite values")
             outputs = model.predict(X)
-            return outputs.astype(float) if scores else predicted_classes(outputs)
+            return outputs.astype(float) if scores else metrics.predicted_classes(outputs)
 
         return predict_fn
 

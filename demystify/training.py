@@ -184,15 +184,25 @@ def end_epoch(
 ) -> bool:
     """The bookkeeping after epoch number `epoch` (from 0) of a run begun by `guard`; True: stop.
 
-    `logs` are the epoch's training numbers (from `train_epoch`, or summed by
-    the Spark trainer); `stop` says whether something in the epoch asked to
-    stop already (a callback's `on_step_end`). If the loss or the weights are not finite, the model
-    gets ``history.last_good`` back and `TrainingError` says so (naming the
+    Arguments: the `model`, `loss` and `optimizer` being trained; `history`,
+    the `History` that ``guard(model, callbacks)`` yielded; `logs`, the epoch's
+    training numbers (``{"loss": mean, "accuracy": ...}`` from `train_epoch`, or
+    summed by the Spark trainer); `stop`, whether something in the epoch asked
+    to stop already (a callback's `on_step_end`); `validation`, None or the pair
+    ``(X_val, y_val)`` as `check_data` returned it; `callbacks`, the run's.
+
+    If the loss or the weights are not finite, the model gets
+    ``history.last_good`` back and `TrainingError` says so (naming the
     optimizer's learning rate). Else those weights become the last good ones,
-    the validation pair ``(X_val, y_val)`` (checked by `check_data`), if any,
-    adds "val_loss" (and "val_accuracy") to `logs`, `history` records them,
-    and every callback's `on_epoch_end` hears of the epoch (even after one
-    asked to stop).
+    the validation numbers ("val_loss", "val_accuracy") join `logs`, `history`
+    records them, and every callback's `on_epoch_end` hears of the epoch (even
+    after one asked to stop). Call it once per epoch, in order::
+
+        with guard(model, callbacks) as history:
+            for epoch in range(epochs):
+                logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
+                if end_epoch(model, loss, optimizer, history, epoch, logs, stop, val, callbacks):
+                    break
     """
     if not (math.isfinite(logs["loss"]) and _finite(model)):
         model.set_weights(history.last_good)

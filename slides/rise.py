@@ -6,23 +6,28 @@
 Without slideshow metadata RISE shows a notebook as one endless slide. This tool
 gives every cell a ``slideshow.slide_type`` by fixed rules, keeps every cell id
 and every output as it is, sets RISE's theme to "white" (which needs no web
-fonts) unless the notebook chose one, and writes ``rise.css`` next to the
+fonts) unless the notebook chose one, and copies ``slides/rise.css`` next to the
 notebooks (RISE reads that file from the notebook's folder). Running it twice
 changes nothing.
 
-The screenful. A slide holds at most `SCREEN_LINES` = 37 lines of 18.5 px, that
-is 685 px of the 720 at 1280×720 (the rest is margin and the controls). The
-weights were measured in RISE 0.43 in Chromium on this repository's notebooks
-(a code line is 18.2 px, an output line 16.8 px, a cell's padding 25-35 px) and
-err on the tall side:
+The screenful. ``rise.css`` sets the text for a room (prose 20 px, code and its
+output 18 px: tests/test_browser_rise.py measures it). The unit of height is a
+line of that code, `LINE_PX` = 23.4 px; a slide holds at most `SCREEN_LINES` = 28
+of them, 655 px of the 720 at 1280×720 (the rest is margin and the controls).
+The weights err on the tall side:
 
-* markdown: 2 for the cell, every source line 1 (the notebooks wrap prose at
-  100 characters, which renders in about 0.7 lines), a ``#`` title line 4 per 48
-  characters, a ``##`` heading 4, a ``###`` heading 3, an image `IMAGE_LINES`;
+* markdown: 2 for the cell, every source line `PROSE_LINE` = 1.25 (the notebooks
+  wrap prose at 100 characters, which renders in about one line of 29 px), a
+  ``#`` title line 3 per 40 characters, a ``##`` heading 3, a ``###`` heading
+  2.5, an image `IMAGE_LINES`;
 * code: 1.5 for the cell, every source line 1, per text output 0.5 and its
-  lines (wrapped at 150 characters), an image a fixed `IMAGE_LINES` = 20 (the
-  ``rise.css`` written here caps every image at 315 px, plus its frame), a
+  lines (wrapped at 100 characters), an image a fixed `IMAGE_LINES` = 12 (the
+  ``rise.css`` written here caps every image at 260 px, plus its frame), a
   widget `WIDGET_LINES`.
+
+No slide is a page of code: one slide shows at most `CODE_PAGE` = 16 lines of
+code across its cells; a code cell that would bring more starts a subslide (a
+single longer cell stays whole on its own slide).
 
 The rules, in order:
 
@@ -41,14 +46,16 @@ The rules, in order:
 5. Every other cell continues the current slide (``-``), and a code cell right
    after a markdown cell on the same slide is a ``fragment`` (the slide asks,
    the fragment answers), unless the slide would then hold more than a
-   screenful: then it starts a ``subslide`` (below the slide, same section). A
-   short markdown cell that introduces a code cell moves to the subslide with
-   it when the pair would not fit.
+   screenful or more than `CODE_PAGE` lines of code: then it starts a
+   ``subslide`` (below the slide, same section). A short markdown cell that
+   introduces a code cell moves to the subslide with it when the pair would not fit.
 
 What the tool cannot fix is a single cell taller than a screen (a long code
 cell with its figure): ``--check`` names each one, to be shortened or split by
-hand. `analyse` checks a notebook's *stored* metadata against the rules the
-way RISE groups the cells; tests/test_rise.py runs it on every notebook.
+hand (which re-executes the notebook); until then RISE scrolls that slide
+(``rise.scroll``, set here) instead of shrinking its text. `analyse` checks a
+notebook's *stored* metadata against the rules the way RISE groups the cells;
+tests/test_rise.py runs it on every notebook.
 """
 
 from __future__ import annotations
@@ -63,24 +70,17 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCREEN_LINES = 37
-IMAGE_LINES = 20  # 20 × 18.5 px = 370 px: the 315 px rise.css allows an image, and its frame
-WIDGET_LINES = 25
+LINE_PX = 23.4  # a line of code at rise.css's 18 px (line height 1.3): the unit of height
+SCREEN_LINES = 28  # 28 × 23.4 px = 655 px of the 720 (the rest is margin and the controls)
+IMAGE_LINES = 12  # 12 × 23.4 px = 281 px: the 260 px rise.css allows an image, and its frame
+WIDGET_LINES = 20
+PROSE_LINE = 1.25  # a source line of prose (wrapped at 100 characters): 20 px × 1.45 high
+CODE_PAGE = 16  # the most lines of code one slide shows across several cells
 MARKDOWN_CELL, CODE_CELL, OUTPUT = 2.0, 1.5, 0.5  # a cell's and an output's own padding
-NOTES_LINES = 14
-WRAP = 150  # characters of output text per line on a 1280-pixel slide
+NOTES_LINES = 17
+WRAP = 100  # characters of 18 px output text per line on a 1280-pixel slide
 
-RISE_CSS = """\
-/* Written by slides/rise.py: RISE reads rise.css from the notebook's folder.
-   Every image is at most 315 px high, so slides/rise.py can count it as a fixed
-   height (20 lines of 18.5 px with its frame), and a slide of 37 lines fits 1280×720. */
-.reveal .jp-OutputArea-output img {
-  max-height: 315px;
-  width: auto;
-  max-width: 100%;
-  object-fit: contain;
-}
-"""
+RISE_CSS = Path(__file__).with_name("rise.css").read_text(encoding="utf-8")  # copied beside them
 
 HEADING = re.compile(r"^(#{1,3}) \S")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -131,15 +131,15 @@ def markdown_lines(text: str) -> float:
     total = MARKDOWN_CELL
     for line in text.splitlines():
         if line.startswith("# "):
-            total += 4 * math.ceil(len(line) / 48)
+            total += 3 * math.ceil(len(line) / 40)
         elif line.startswith("## "):
-            total += 4
-        elif line.startswith("### "):
             total += 3
+        elif line.startswith("### "):
+            total += 2.5
         elif re.search(r"!\[[^\]]*\]\(", line) or "<img" in line:
             total += IMAGE_LINES
         else:
-            total += 1
+            total += PROSE_LINE
     return total
 
 
@@ -168,8 +168,15 @@ def output_lines(output: dict) -> float:
     return 0
 
 
+def code_lines(cell: dict | None) -> int:
+    """The lines of code a cell shows (0 for markdown)."""
+    if cell is None or cell["cell_type"] != "code":
+        return 0
+    return len(source(cell).splitlines())
+
+
 def cell_lines(cell: dict) -> float:
-    """The height of a cell on a slide, in lines of 18.5 px (see the module docstring)."""
+    """The height of a cell on a slide, in lines of `LINE_PX` (see the module docstring)."""
     if cell["cell_type"] == "markdown":
         return markdown_lines(source(cell))
     lines = CODE_CELL + len(source(cell).splitlines())
@@ -296,7 +303,7 @@ def assign(cells: list[dict]) -> list[str]:
     """The slide type of every cell, by rules 2-5."""
     kinds = ["skip" if is_setup(c) else "notes" if is_long_prose(c) else None for c in cells]
     visible = [i for i, kind in enumerate(kinds) if kind is None]
-    used, previous = 0.0, None
+    used, code, previous = 0.0, 0, None
     for position, i in enumerate(visible):
         cell, height = cells[i], cell_lines(cells[i])
         level = heading_level(cell)
@@ -307,17 +314,23 @@ def assign(cells: list[dict]) -> list[str]:
             and following["cell_type"] == "code"
         )
         pair = height + (cell_lines(following) if introduces else 0)
+        lines = code_lines(cell)
+        page = code + lines + (code_lines(following) if introduces else 0)
         if position == 0 or level in (1, 2):
-            kinds[i], used = "slide", height
+            kinds[i], used, code = "slide", height, lines
         elif level == 3:
-            kinds[i], used = "subslide", height
-        elif used + height > SCREEN_LINES or (
-            introduces and used + pair > SCREEN_LINES and pair <= SCREEN_LINES
+            kinds[i], used, code = "subslide", height, lines
+        elif (
+            used + height > SCREEN_LINES
+            or (code and code + lines > CODE_PAGE)
+            or (introduces and used + pair > SCREEN_LINES and pair <= SCREEN_LINES)
+            or (introduces and code and page > CODE_PAGE)
         ):
-            kinds[i], used = "subslide", height
+            kinds[i], used, code = "subslide", height, lines
         else:
             after_text = cell["cell_type"] == "code" and previous == "markdown"
             kinds[i], used = ("fragment" if after_text else "-"), used + height
+            code += lines
         previous = cell["cell_type"]
     return kinds
 
@@ -326,8 +339,11 @@ def presentable(notebook: dict) -> dict:
     """The notebook with split markdown and slideshow metadata; the input is not changed."""
     result = copy.deepcopy(notebook)
     result["cells"] = split_cells(result["cells"])
-    # the "white" theme brings its fonts; RISE's default ("simple") fetches them from the web
-    result.setdefault("metadata", {}).setdefault("rise", {}).setdefault("theme", "white")
+    # the "white" theme brings its fonts; RISE's default ("simple") fetches them from the web;
+    # a cell taller than a screen at the room's text size scrolls rather than shrinks
+    settings = result.setdefault("metadata", {}).setdefault("rise", {})
+    settings.setdefault("theme", "white")
+    settings.setdefault("scroll", True)
     for cell, kind in zip(result["cells"], assign(result["cells"])):
         show = dict(cell.get("metadata", {}).get("slideshow", {}))
         show["slide_type"] = kind
@@ -343,6 +359,7 @@ class Slide:
     label: str  # "3" for a slide, "3.2" for its second subslide
     cells: list[int] = field(default_factory=list)
     lines: float = 0.0
+    code: int = 0
 
 
 @dataclass
@@ -352,6 +369,7 @@ class Analysis:
     skipped: int
     notes: int
     problems: list[str]
+    scrolling: list[str] = field(default_factory=list)  # single cells taller than a screen
 
     @property
     def subslides(self) -> int:
@@ -362,6 +380,7 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
     """Group the cells into (sub)slides as RISE does and check them against the rules."""
     cells = notebook["cells"]
     problems = []
+    scrolls = bool(notebook.get("metadata", {}).get("rise", {}).get("scroll"))
     if not any("slideshow" in cell.get("metadata", {}) for cell in cells):
         problems.append("it has no slideshow metadata at all")
     slides: list[Slide] = []
@@ -384,6 +403,7 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
         fragments += kind == "fragment"
         slides[-1].cells.append(index)
         slides[-1].lines += cell_lines(cell)
+        slides[-1].code += code_lines(cell)
         level = heading_level(cell)
         if level in (1, 2) and kind != "slide" and slides[-1].cells != [index]:
             problems.append(f"cell {index} opens a section ({_first(cell)!r}) but no slide")
@@ -393,8 +413,28 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
             HEADING.match(block[0]) for block in _blocks(source(cell))[1:]
         ):
             problems.append(f"cell {index} has a heading in its middle, which cannot start a slide")
+    too_full, scrolling = _too_full(slides, cells, scrolls)
+    return Analysis(slides, fragments, skipped, notes, problems + too_full, scrolling)
+
+
+def _too_full(slides: list[Slide], cells: list[dict], scrolls: bool) -> tuple[list, list]:
+    """The slides that are a page of code or taller than a screen (problems), and the single
+    cells taller than a screen that RISE scrolls when `scrolls` (to split by hand)."""
+    problems, scrolling = [], []
     for slide in slides:
-        if slide.lines > SCREEN_LINES:
+        code_cells = [i for i in slide.cells if code_lines(cells[i])]
+        if slide.code > CODE_PAGE and len(code_cells) > 1:
+            problems.append(
+                f"slide {slide.label} (cells {code_cells}) is a page of code: {slide.code} "
+                f"lines, more than {CODE_PAGE}"
+            )
+        if slide.lines > SCREEN_LINES and scrolls and len(slide.cells) == 1:
+            index = slide.cells[0]
+            scrolling.append(
+                f"slide {slide.label}: cell {index} alone is {slide.lines:.0f} lines "
+                f"({_first(cells[index])!r}); it scrolls until it is split by hand"
+            )
+        elif slide.lines > SCREEN_LINES:
             tall = [i for i in slide.cells if cell_lines(cells[i]) > SCREEN_LINES]
             where = (
                 f"cells {slide.cells[0]}-{slide.cells[-1]}"
@@ -410,7 +450,7 @@ def analyse(notebook: dict, name: str = "the notebook") -> Analysis:
                 f"slide {slide.label} ({where}) holds {slide.lines:.0f} lines, more than a "
                 f"screenful ({SCREEN_LINES})" + (f": {detail}" if detail else "")
             )
-    return Analysis(slides, fragments, skipped, notes, problems)
+    return problems, scrolling
 
 
 def _first(cell: dict) -> str:
@@ -421,7 +461,8 @@ def _first(cell: dict) -> str:
 def summary(analysis: Analysis) -> str:
     return (
         f"{len(analysis.slides)} slides ({analysis.subslides} of them subslides), "
-        f"{analysis.fragments} fragments, {analysis.skipped} skipped, {analysis.notes} notes"
+        f"{analysis.fragments} fragments, {analysis.skipped} skipped, {analysis.notes} notes, "
+        f"{len(analysis.scrolling)} scrolling"
     )
 
 
@@ -458,6 +499,8 @@ def run(paths: list[Path], check: bool) -> int:
         print(f"{path.as_posix()}: {summary(analysis)}: {state}")
         for problem in problems:
             print(f"    {problem}")
+        for tall in analysis.scrolling:
+            print(f"    (to split by hand) {tall}")
         failed += bool(problems)
     return 1 if failed else 0
 

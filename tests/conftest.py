@@ -1,9 +1,102 @@
-"""Shared test set-up: every test starts on the NumPy backend with a fixed seed."""
+"""Shared test set-up: every test starts on the NumPy backend with a fixed seed, and in its lanes.
+
+Lanes (markers declared in pyproject.toml) are given here by file, so no test file
+has to carry them: ``make test-fast`` runs everything not marked slow, browser, spark
+or notebooks; ``pytest -m part04`` runs what notebook 04 teaches (minitorch's
+``task0_1`` style). The exercise checkers are marked by the notebook whose
+``checks_NN`` module holds them, and nbval's notebook cells by their notebook.
+"""
+
+import re
 
 import numpy as np
 import pytest
 
 import demystify as dm
+
+# test file -> its lanes (a part is the notebook, 00-11, that teaches what the file tests)
+LANES = {
+    "test_autograd.py": ("part11",),
+    "test_backends.py": ("gpu", "part08"),
+    "test_benchmark.py": ("slow",),
+    "test_browser_lab.py": ("browser", "slow", "part00"),
+    "test_browser_rise.py": ("browser", "slow"),
+    "test_browser_widgets.py": ("browser", "slow", "part04", "part07"),
+    "test_browser_stepper.py": ("browser", "slow", "part04"),
+    "test_evolve.py": ("part10",),
+    "test_gpu_check.py": ("gpu", "part08"),
+    "test_gpu_wheels.py": ("gpu",),
+    "test_layers.py": ("part01", "part02"),
+    "test_load_untrusted.py": ("part06",),
+    "test_losses.py": ("part03",),
+    "test_model.py": ("part01",),
+    "test_optim.py": ("part05",),
+    "test_parts.py": ("part06",),
+    "test_saving.py": ("part06",),
+    "test_slides.py": ("browser", "slow"),
+    "test_spark.py": ("spark", "slow", "part09"),
+    "test_spark_cluster.py": ("spark", "slow", "part09"),
+    "test_spark_speed.py": ("spark", "slow", "part09"),
+    "test_stepper.py": ("part04",),
+    "test_training.py": ("part06",),
+    "test_viz.py": ("part07",),
+}
+# single tests that take seconds (measured with --durations, quiet and loaded), by file:
+# the start of the test's name (its parameters included)
+SLOW = {
+    # a hundred epochs on the array API's reference namespace and on torch: 1-20 s each on a
+    # quiet machine, minutes when torch's threads fight other work for the cores
+    "test_backends.py": (
+        "test_training_converges_and_matches_numpy[array_api_strict",
+        "test_training_converges_and_matches_numpy[torch",
+    ),
+    # whole runs of the GPU check in a subprocess, cut by its time limits
+    "test_gpu_check.py": (
+        "test_a_run_whose_phases_all_fail_still_writes_its_report",
+        "test_run_command_kills_a_phase_and_its_workers_at_the_time_limit",
+    ),
+    # a kernel started, or a notebook's exercises run, per test: 1-3 s each, 5-20 s loaded
+    "test_viz.py": (
+        "test_dashboard_widget_builds_headless_with_stable_classes",
+        "test_dashboard_shows_widgets_in_a_kernel_with_a_trained_picture",
+    ),
+    "test_workshop.py": (
+        "test_each_exercise_says_your_turn_then_passes_when_solved",
+        "test_the_command_line_makes_copies",
+        "test_the_fixture_notebook_says_your_turn_then_passes_when_solved",
+        "test_the_capstone_runs_on_the_stubs_with_the_revisit_exercise_message",
+    ),
+}
+NOTEBOOK = re.compile(r"^(\d\d)_")
+
+
+def _checker_parts(nodeid: str) -> set[str]:
+    """``partNN`` for each exercise checker a test's id names (its ``checks_NN`` module)."""
+    from demystify.exercises import check
+
+    parts = set()
+    for word in re.split(r"[^A-Za-z0-9_]+", nodeid):
+        module = getattr(getattr(check, word, None), "__module__", "")
+        if re.search(r"checks_\d\d$", module):
+            parts.add(f"part{module[-2:]}")
+    return parts
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path
+        names = set(LANES.get(path.name, ()))
+        if item.name.startswith(SLOW.get(path.name, ())):
+            names.add("slow")
+        if path.suffix == ".ipynb":  # nbval: one item per cell of a stored notebook
+            names.add("notebooks")
+            match = NOTEBOOK.match(path.name)
+            if match:
+                names.add(f"part{match.group(1)}")
+        elif path.name.startswith("test_exercises"):
+            names |= _checker_parts(item.nodeid)
+        for name in sorted(names):
+            item.add_marker(name)
 
 
 @pytest.fixture(autouse=True)

@@ -1,33 +1,184 @@
-"""Helpers shared by the tests: load a script by its path, and launch Debian's Chromium.
+"""Helpers shared by the tests: one copy of each, imported as ``from helpers import ...``.
 
-One copy of each, so that a change of browser flags or of the way scripts are
-loaded is made in one place.
+* `load_script`: import a script that is not in a package (a benchmark, the slide builder);
+* `launch_chromium`: Debian's Chromium through playwright, with the flags of
+  ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
+* `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
+* `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it.
+
+Hypothesis strategies are in ``tests/strategies.py``.
 """
 
+from __future__ import annotations
+
+import contextlib
 import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+import demystify as dm
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-# headless Chromium as root in a container, with nothing running in the background
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots, for a person to look at after a run
 
 
 def load_script(name: str, path: Path):
-    """Import a script that is not in a package (a benchmark, the slide builder) as a module."""
+    """Import a script that is not in a package as the module `name` (registered, so that its
+    dataclasses and pickles can look their module up)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
+# --- the browser ------------------------------------------------------------------------------
+
+browser = load_script("deck_browser", ROOT / "slides" / "deck" / "browser.py")
+CHROMIUM = browser.chromium_path()
+CHROMIUM_FLAGS = browser.CHROMIUM_FLAGS
+
+
+def skip_without_browser() -> None:
+    """Skip the calling test module, saying what is missing, without Chromium or playwright."""
+    if CHROMIUM is None:
+        pytest.skip(
+            "Debian's Chromium is not installed (/usr/bin/chromium); apt-get install -y chromium",
+            allow_module_level=True,
+        )
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
 def launch_chromium(playwright, **options):
     """Debian's Chromium, headless, started by playwright (never a browser of playwright's own)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, **options)
+    return browser.launch(playwright, CHROMIUM, **options)
+
+
+# --- JupyterLab -------------------------------------------------------------------------------
+
+# the current notebook's kernel has started and is idle (start lab with expose_app_in_browser)
+KERNEL_IDLE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def quiet_settings(folder: Path) -> Path:
+    """An app-settings folder holding the project's overrides (no "news?" pop-up)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "mk" / "jupyterlab-overrides.json", folder / "overrides.json")
+    return folder
+
+
+def wait_for_lab(server: subprocess.Popen, url: str, token: str, log: Path, seconds: float = 60):
+    """Return once ``url`` serves its API; fail the test with the end of `log` if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def jupyter_lab(home: Path, *options: str, env: dict | None = None) -> Iterator[dict]:
+    """JupyterLab on a free loopback port with a fresh token, its state kept under `home`.
+
+    `options` are extra command-line options (the folder to serve, settings). Yields
+    ``{"url", "token"}`` once the server answers; stops it, and the kernels it started
+    (its process group), afterwards.
+    """
+    port, token = free_port(), secrets.token_hex(16)
+    environment = dict(
+        env if env is not None else os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(home / "user-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
+    command = [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser"]
+    command += ["--ip", "127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0"]
+    command += [f"--ServerApp.token={token}", "--LabApp.expose_app_in_browser=True", *options]
+    url = f"http://127.0.0.1:{port}"
+    with open(home / "lab.log", "w") as log:
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True
+        )
+        try:
+            wait_for_lab(server, url, token, home / "lab.log")
+            yield {"url": url, "token": token}
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)  # the group we started: server and kernels
+                server.wait()
+
+
+# --- small models -------------------------------------------------------------------------------
+
+
+def small_model(sizes=(3, 4, 2), activation=dm.ReLU, seed: int = 0, **options) -> dm.Sequential:
+    """A seeded ``Dense, activation, Dense, ...`` network with the given layer sizes."""
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(dm.Dense(n_in, n_out))
+        if k < len(sizes) - 2:
+            layers.append(activation())
+    return dm.Sequential(layers, seed=seed, **options)
+
+
+def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
+    """`dm.fit` with no progress output: softmax cross-entropy and plain SGD unless told."""
+    options.setdefault("verbose", 0)
+    loss = loss or dm.SoftmaxCrossEntropy()
+    return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+# --- exercise checkers --------------------------------------------------------------------------
+
+
+def stub(*args):
+    """An exercise as a student copy holds it: the body not written yet."""
+    raise NotImplementedError("not implemented yet — your turn")
+
+
+def assert_mistake_named(name: str, functions, output: str, hint: str, capsys) -> None:
+    """``check.<name>(*functions)`` fails, names the wrong `output`, its shapes, and the `hint`."""
+    import re
+
+    from demystify.exercises import ExerciseFailed, check
+
+    with pytest.raises(ExerciseFailed) as caught:
+        getattr(check, name)(*functions)
+    message = str(caught.value)
+    assert message.startswith(f"{name} (check case "), message
+    assert f": {output} is wrong." in message
+    assert re.search(r"expected shape \([\d, ]*\), received shape \([\d, ]*\)", message), message
+    if "(the shape is right)" in message:  # then the first differing entry is shown too
+        assert re.search(
+            r"first difference( at index \([\d, ]+\))?: expected \S+, received \S+", message
+        )
+    assert "\n  hint: " in message and hint in message.split("hint: ")[1], message
+    assert "✅" not in capsys.readouterr().out

@@ -191,6 +191,11 @@ CASES = {
         ValueError,
         "validation data: labels must lie in 0..2",
     ),
+    "EarlyStopping mode": (
+        lambda: dm.EarlyStopping(mode="up"),
+        ValueError,
+        "mode must be 'min' or 'max', got 'up'",
+    ),
     "early_stopping=0.5": (
         lambda: fit(early_stopping=0.5, validation=0.25),
         ValueError,
@@ -457,6 +462,28 @@ def test_an_error_in_a_callback_keeps_the_history_and_a_sane_model():
         fit(model=model, epochs=5, callbacks=[Broken()])
     assert len(caught.value.history["loss"]) == 2  # both finished epochs are kept
     assert model.training is False and finite(model)
+
+
+def test_a_callback_that_raises_after_the_weights_broke_leaves_the_last_finite_ones():
+    """issue #23: `fit` once restored nothing when a callback raised (`dm.spark.fit` did)."""
+
+    class BreakThenRaise(dm.Callback):
+        def on_train_begin(self, model):
+            self.model = model
+
+        def on_epoch_end(self, epoch, logs):
+            self.finished = self.model.get_weights()  # the weights at the end of this epoch
+
+        def on_step_end(self, step, logs):
+            if step == 5:
+                self.model.layers[0].weights.value[0, 0] = np.nan  # the step went bad ...
+                raise RuntimeError("my callback is broken")  # ... and the callback raised
+
+    model, watcher = net(), BreakThenRaise()
+    with pytest.raises(RuntimeError, match="my callback is broken") as caught:
+        fit(model=model, epochs=10, batch_size=4, callbacks=[watcher])
+    assert finite(model) and len(caught.value.history["loss"]) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), watcher.finished))
 
 
 def test_ctrl_c_after_a_step_that_broke_the_weights_keeps_finite_ones():

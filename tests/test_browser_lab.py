@@ -11,33 +11,16 @@ Skipped (with the reason) when Chromium, Playwright or JupyterLab is missing.
 """
 
 import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from lab_server import wait_for_lab
+from helpers import ARTIFACTS, KERNEL_IDLE, ROOT, jupyter_lab, launch_chromium, skip_without_browser
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 FIRST = "00_the_big_picture.ipynb"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed (/usr/bin/chromium)", allow_module_level=True)
+skip_without_browser()
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytest.importorskip("jupyterlab", reason="jupyterlab is not installed")
 
@@ -63,57 +46,16 @@ def test_every_notebook_names_the_installed_kernel_as_it_is_named():
         }, f"{path.name}: {spec}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.status === 'idle';
-}"""
-
-
 def test_the_first_notebook_opens_clean(tmp_path):
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
     before = (notebooks / FIRST).read_bytes()
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-    )
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(  # as `make lab` does, plus a fixed port and token for the test
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--allow-root",
-            "--no-browser",
-            "--ip",
-            "127.0.0.1",
-            f"--port={port}",
-            f"--ServerApp.token={token}",
-            f"--notebook-dir={notebooks}",
-            f"--LabApp.default_url=/lab/tree/{FIRST}",
-            "--LabApp.expose_app_in_browser=True",
-            "--ServerApp.port_retries=0",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_lab(server, url, token, tmp_path / "lab.log")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+    # as `make lab` starts it (the settings `make setup` installed), over the copy
+    options = (f"--notebook-dir={notebooks}", f"--LabApp.default_url=/lab/tree/{FIRST}")
+    with jupyter_lab(tmp_path, *options) as lab, sync_api.sync_playwright() as playwright:
+        url, token = lab["url"], lab["token"]
+        browser = launch_chromium(playwright)
+        try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(60_000)
             page.goto(f"{url}/?token={token}")  # the server sends it on to its default URL
@@ -128,15 +70,8 @@ def test_the_first_notebook_opens_clean(tmp_path):
             title = page.evaluate("() => window.jupyterapp.shell.currentWidget.title.label")
             dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
             toasts = page.locator(".Toastify__toast").all_inner_texts()
+        finally:
             browser.close()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
     assert title == FIRST
     assert not [text for text in toasts if "news" in text.lower()], toasts
     assert dirty is False, "opening the notebook marked it modified"

@@ -1,120 +1,63 @@
 """A notebook presented with RISE in JupyterLab, in Debian's Chromium at 1280×720.
 
-Copies notebook 01 into a temporary folder, gives it slideshow metadata with
-`slides/rise.py` (so this test does not wait for anyone to run the tool on the
-real notebooks), starts JupyterLab over it, opens the notebook, starts the
+Copies notebook 03 (the one with the most code) into a temporary folder as it is
+stored (its slideshow metadata and theme from `slides/rise.py`, and ``rise.css``
+beside it), starts JupyterLab over it, opens the notebook, starts the
 slideshow with RISE's own command ``RISE:slideshow`` (the JupyterLab command
 behind "Open as Reveal Slideshow"; Alt+R is its preview twin), and advances
 with the space bar through every slide, subslide and fragment. It checks that
 the slideshow went through exactly the slides and fragments the metadata asks
 for, that no slide is taller than the screen (the check of rise.py's line
-count against the real browser), and that nothing was fetched from outside
-the machine. A screenshot of every step lands in ``test-artifacts/rise/``.
+count against the real browser), that no text is smaller than 20 px (code and
+its output: 18 px) on any step, measured as rendered, and that nothing was
+fetched from outside the machine (every other request is aborted and counted,
+the theme's fonts included). A screenshot of every step lands in
+``test-artifacts/rise/``.
 
 Skipped (with the reason) without Chromium, Playwright, JupyterLab or jupyterlab-rise.
 """
 
-import importlib.util
 import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from lab_server import wait_for_lab
+from helpers import (
+    ARTIFACTS,
+    ROOT,
+    jupyter_lab,
+    launch_chromium,
+    load_script,
+    quiet_settings,
+    skip_without_browser,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = "01_one_neuron_then_a_dense_layer.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "rise"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+NOTEBOOK = "03_losses.ipynb"
+MIN_BODY_PX, MIN_CODE_PX = 20, 18
+SHOTS = ARTIFACTS / "rise"
 
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Debian's Chromium is not installed (/usr/bin/chromium); apt-get install -y chromium",
-        allow_module_level=True,
-    )
+skip_without_browser()
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytest.importorskip("jupyterlab", reason="jupyterlab is not installed")
 pytest.importorskip("jupyterlab_rise", reason='jupyterlab-rise is not installed ("demystify[viz]")')
 
 
-def load_rise():
-    spec = importlib.util.spec_from_file_location("slides_rise", ROOT / "slides" / "rise.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["slides_rise"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab over a copy of the notebook, given its slideshow metadata; stopped afterwards."""
-    rise = load_rise()
+    rise = load_script("slides_rise", ROOT / "slides" / "rise.py")
     home = tmp_path_factory.mktemp("rise-lab")
-    notebooks, settings = home / "notebooks", home / "app-settings"
+    notebooks = home / "notebooks"
     notebooks.mkdir()
-    settings.mkdir()
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, notebooks / NOTEBOOK)
-    assert rise.main([str(notebooks / NOTEBOOK)]) == 0, f"{NOTEBOOK} does not fit RISE's slides"
-    (settings / "overrides.json").write_text(
-        json.dumps(  # silence the "news?" pop-up
-            {
-                "@jupyterlab/apputils-extension:notification": {
-                    "checkForUpdates": False,
-                    "fetchNews": "false",
-                }
-            }
-        )
+    for name in (NOTEBOOK, "rise.css"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    assert rise.main(["--check", str(notebooks / NOTEBOOK)]) == 0, (
+        f"{NOTEBOOK}'s stored slideshow metadata is stale: run python slides/rise.py"
     )
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(home / "user-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-    )
-    log = open(home / "lab.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser", "--ip", "127.0.0.1"]
-        + [f"--port={port}", f"--ServerApp.token={token}", f"--ServerApp.root_dir={notebooks}"]
-        + ["--LabApp.expose_app_in_browser=True", f"--LabApp.app_settings_dir={settings}"]
-        + ["--ServerApp.port_retries=0"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_lab(server, url, token, home / "lab.log")
+    settings = quiet_settings(home / "app-settings")
+    options = (f"--ServerApp.root_dir={notebooks}", f"--LabApp.app_settings_dir={settings}")
+    with jupyter_lab(home, *options) as server:
         notebook = json.loads((notebooks / NOTEBOOK).read_text(encoding="utf-8"))
-        yield {"url": url, "token": token, "analysis": rise.analyse(notebook)}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        yield {**server, "analysis": rise.analyse(notebook)}
 
 
 STATE = """() => {
@@ -126,13 +69,37 @@ STATE = """() => {
 }"""
 
 
+# every text on the slide on show, in screen pixels (computed size times the slide's scale),
+# and whether it is code (an editor, a <pre> or <code>, an output's text) or prose
+TEXT_SIZES = """() => {
+  const slide = document.querySelector('.reveal .slides > section.present > section.present');
+  const slides = document.querySelector('.reveal .slides');
+  const scale = slides.getBoundingClientRect().width / slides.offsetWidth;
+  const shown = el => { const s = getComputedStyle(el);
+      return s.display !== 'none' && s.visibility !== 'hidden' && Number(s.opacity) > 0
+          && !el.closest('mjx-assistive-mml, .MJX_Assistive_MathML, .katex-mathml'); };
+  const sizes = [];
+  const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.replace(/[\\s\\u200b]+/g, '') || !shown(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.bottom < 0 || r.top > innerHeight) continue;
+    const code = !!el.closest('.cm-editor, pre, code, .jp-OutputArea-output, .jp-InputPrompt');
+    sizes.push([parseFloat(getComputedStyle(el).fontSize) * scale, code,
+                node.textContent.trim().slice(0, 30)]);
+  }
+  return sizes;
+}"""
+
+
 def test_a_notebook_presents_slide_by_slide_in_rise(lab):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("step-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("step-*.png"):
         old.unlink()
     analysis = lab["analysis"]
     expected_steps = len(analysis.slides) + analysis.fragments
-    outside, visited, too_tall = [], [], []
+    outside, visited, too_tall, too_small, smallest = [], [], [], [], {True: [], False: []}
 
     def only_this_server(route):
         if route.request.url.startswith(lab["url"]):
@@ -142,7 +109,7 @@ def test_a_notebook_presents_slide_by_slide_in_rise(lab):
             route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 720})
             context.route("**/*", only_this_server)
@@ -170,7 +137,12 @@ def test_a_notebook_presents_slide_by_slide_in_rise(lab):
                 visited.append(key)
                 if state["height"] > state["screen"] + 1:
                     too_tall.append(f"{state['id']} is {state['height']:.0f} px high")
-                show.screenshot(path=str(ARTIFACTS / f"step-{step + 1:02d}.png"))
+                for px, code, text in show.evaluate(TEXT_SIZES):
+                    smallest[code].append(px)
+                    if px < (MIN_CODE_PX if code else MIN_BODY_PX):
+                        kind = "code" if code else "text"
+                        too_small.append(f"step {step + 1}: {kind} {text!r} is {px:.1f} px")
+                show.screenshot(path=str(SHOTS / f"step-{step + 1:02d}.png"))
                 show.keyboard.press("Space")
                 show.wait_for_timeout(300)
         finally:
@@ -183,3 +155,6 @@ def test_a_notebook_presents_slide_by_slide_in_rise(lab):
     )
     assert too_tall == [], f"slides taller than the 720-pixel screen: {too_tall}"
     assert outside == [], f"the slideshow reached outside the machine: {outside}"
+    assert smallest[True] and smallest[False], "no code or no prose was measured"
+    assert too_small == [], "text too small for the room:\n" + "\n".join(too_small[:30])
+    print(f"smallest prose {min(smallest[False]):.1f} px, code {min(smallest[True]):.1f} px")

@@ -9,7 +9,6 @@ import functools
 import gzip
 import hashlib
 import http.server
-import importlib.util
 import socket
 import threading
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import load_script
 
 from demystify import datasets
 
@@ -136,10 +136,7 @@ def test_one_hot():
 
 
 def fixture_builder():
-    spec = importlib.util.spec_from_file_location("make_mnist", FIXTURES.parent / "make_mnist.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("make_mnist", FIXTURES.parent / "make_mnist.py")
 
 
 @pytest.fixture

@@ -9,17 +9,17 @@ phases all fail and which still writes its report. A stand-in `cupy` package put
 path makes each case the same on every machine, one with a real GPU included.
 """
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-import zipfile
+import types
 from pathlib import Path
 
 import pytest
+from helpers import load_script
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "benchmarks" / "gpu_check.py"
@@ -38,10 +38,16 @@ STAND_INS = {
 
 @pytest.fixture(scope="module")
 def gpu_check():
-    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The check's parts (benchmarks/gpu/), reached the way the script reaches them."""
+    load_script("gpu_check", SCRIPT)  # puts benchmarks/ first on the path, for `gpu`
+    from gpu import process, profile, report, targets
+
+    return types.SimpleNamespace(
+        **{name: getattr(process, name) for name in ("run_command", "status_of", "junit_counts")},
+        **{name: getattr(report, name) for name in ("render", "write_report")},
+        targets=targets.targets,
+        profile=profile,
+    )
 
 
 def stand_in_cupy(folder: Path, kind: str) -> dict:
@@ -126,19 +132,15 @@ def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift
             "PyTorch eager CUDA": [9 * mib] * 3,
         },
     }
+    whole, bare = "whole step, as fit takes it", "- without the running accuracy"
+    floor, peer = "hand CuPy loop step (the floor)", "PyTorch eager CUDA step"
     profile = {
         "batches": {
             "128": [
-                {"piece": "whole step, as fit takes it", "us": 1000.0},
-                {"piece": "- without the running accuracy", "us": 900.0},
-                {
-                    "piece": "- and without float(loss) (value left on the GPU)",
-                    "us": 700.0,
-                    "host_us": 690.0,
-                },
-                {"piece": "- and without the label check", "us": 650.0, "host_us": 640.0},
-                {"piece": "hand CuPy loop step (the floor)", "us": 500.0, "host_us": 300.0},
-                {"piece": "PyTorch eager CUDA step", "us": 800.0, "host_us": 700.0},
+                {"piece": whole, "us": 1000.0},
+                {"piece": bare, "us": 900.0, "host_us": 850.0},
+                {"piece": floor, "us": 500.0, "host_us": 300.0},
+                {"piece": peer, "us": 800.0, "host_us": 700.0},
             ]
         }
     }
@@ -182,10 +184,23 @@ def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift
     }
 
 
+def test_the_profile_pieces_here_are_the_ones_it_measures(gpu_check):
+    state = made_up_state()
+    pieces = {row["piece"] for row in state["phases"]["profile"]["data"]["batches"]["128"]}
+    names = gpu_check.profile
+    assert pieces == {names.WHOLE, names.NO_ACCURACY, names.HAND_STEP, names.TORCH_STEP}
+
+
 def test_every_target_met(gpu_check):
     state = made_up_state()
     verdicts = gpu_check.targets(state)
-    assert [verdict for _, verdict, _ in verdicts] == ["MET"] * 5, verdicts
+    assert [verdict.verdict for verdict in verdicts] == ["MET"] * 5, verdicts
+    values = {verdict.target.key: verdict.value for verdict in verdicts}
+    assert values["speed_128"] == pytest.approx(0.50 / 0.60)  # against PyTorch's, same batch
+    assert values["speed_8192"] == pytest.approx(0.110 / 0.100)
+    assert values["tests_cupy"] == 0 and values["memory"] == 0
+    # the worst epoch's difference over its bound: 1e-6 at a loss of 0.3, 1e-4 * 0.3 + 1e-6
+    assert values["digits"] == pytest.approx(1e-6 / (1e-4 * 0.3 + 1e-6), rel=1e-6)
     details = {label: detail for label, _, detail in verdicts}
     assert details["CuPy at batch 128 no slower than PyTorch CUDA eager"].startswith("0.83x")
     report = gpu_check.render(state)
@@ -198,6 +213,10 @@ def test_every_target_met(gpu_check):
 
 def test_missed_targets_are_named_and_the_step_taken_apart(gpu_check):
     state = made_up_state(cupy_128=0.75, cupy_8192=0.130, peaks=(40, 48, 56), cupy_shift=1e-3)
+    values = {verdict.target.key: verdict.value for verdict in gpu_check.targets(state)}
+    assert values["speed_128"] == pytest.approx(0.75 / 0.60)
+    assert values["speed_8192"] == pytest.approx(0.130 / 0.100)
+    assert values["memory"] == 1 and values["digits"] == pytest.approx(1e-3 / 3.1e-5, rel=1e-6)
     verdicts = {label: (verdict, detail) for label, verdict, detail in gpu_check.targets(state)}
     assert verdicts["CuPy at batch 128 no slower than PyTorch CUDA eager"][0] == "MISSED"
     assert verdicts["CuPy at batch 8192 at most 1.25x PyTorch CUDA eager's time"][0] == "MISSED"
@@ -207,10 +226,11 @@ def test_missed_targets_are_named_and_the_step_taken_apart(gpu_check):
     assert digits[0] == "MISSED" and "largest difference 1.00e-03" in digits[1]
     report = gpu_check.render(state)
     assert "Missed: CuPy at batch 128 no slower than PyTorch CUDA eager;" in report
-    # where the time goes, from the step variants: accuracy 100, float() 200, labels 50 µs
+    # where the time goes, from the step variants: accuracy 100 µs, the rest 900 - 500
     assert (
         "A demystify step takes 1000 µs against the hand loop's 500 µs: running accuracy +100 µs, "
-        "float(loss) +200 µs, label check +50 µs" in report
+        "the rest (float(loss) waiting for the GPU, layer calls, out-of-place arrays) +400 µs."
+        in report
     )
     assert "PyTorch eager CUDA takes 800 µs" in report and "launch-bound" in report
     assert "| 2 | 0.500000 | 0.501000 | 1.0e-03 | 0.500000 | 0.500000 | 0.0e+00 | NO |" in report
@@ -298,75 +318,6 @@ def test_write_report_also_copies_into_out(gpu_check, tmp_path, monkeypatch):
         assert json.loads((folder / "gpu_report.json").read_text())["budget"] == 420
 
 
-# --- wheels from a folder, offline ----------------------------------------------------------------
-
-
-def make_wheel(folder: Path, name: str = "gpucheck_probe", version: str = "1.0") -> Path:
-    """A real, tiny pure-Python wheel: one module that says hello."""
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
-    info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": "HELLO = 'from a wheel'\n",
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
-        "Tag: py3-none-any\n",
-    }
-    files[f"{info}/RECORD"] = "".join(f"{path},,\n" for path in files) + f"{info}/RECORD,,\n"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return wheel
-
-
-@pytest.mark.parametrize("use_pip", [True, False], ids=["pip", "unpacked"])
-def test_wheels_from_a_folder_are_installed_offline(gpu_check, tmp_path, use_pip):
-    wheel = make_wheel(tmp_path / "wheels")
-    make_wheel(tmp_path / "wheels", name="numpy", version="0.0.1")  # installed here: left alone
-    target = tmp_path / "site"
-    lines = gpu_check.install_wheels(tmp_path / "wheels", target, use_pip=use_pip)
-    how = "pip, offline" if use_pip else "unpacked"
-    assert lines == [
-        "numpy-0.0.1-py3-none-any.whl: already installed here, not used",
-        f"{wheel.name}: installed ({how})",
-    ]
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    code = "import gpucheck_probe; print(gpucheck_probe.HELLO)"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert result.stdout == "from a wheel\n", result.stderr
-
-
-def test_use_site_reaches_this_process_and_its_children(gpu_check, tmp_path, monkeypatch):
-    make_wheel(tmp_path / "wheels", name="gpucheck_probe_two")
-    gpu_check.install_wheels(tmp_path / "wheels", tmp_path / "site", use_pip=False)
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setenv("PYTHONPATH", "/somewhere/else")
-    assert gpu_check.missing_projects({"gpucheck_probe_two": "gpucheck-probe-two"}) == [
-        "gpucheck-probe-two"
-    ]
-    gpu_check.use_site(tmp_path / "site")
-    assert (
-        gpu_check.missing_projects({"gpucheck_probe_two": "gpucheck-probe-two", "json": "-"}) == []
-    )
-    assert os.environ["PYTHONPATH"] == os.pathsep.join([str(tmp_path / "site"), "/somewhere/else"])
-
-
-def test_what_is_missing_is_said_in_one_line(gpu_check):
-    assert gpu_check.missing_projects({"no_such_module_here": "no-such", "json": "json"}) == [
-        "no-such"
-    ]
-    assert gpu_check.missing_line(["array-api-compat"]) == (
-        "gpu-check: missing: array-api-compat (give --wheels DIR holding its wheel; "
-        "see benchmarks/README.md)"
-    )
-    assert "array-api-compat, tqdm (give --wheels DIR holding their wheels" in (
-        gpu_check.missing_line(["array-api-compat", "tqdm"])
-    )
-    assert gpu_check.project_of(Path("array_api_compat-1.16.0-py3-none-any.whl")) == (
-        "array-api-compat"
-    )
-
-
 # --- a whole run on a stand-in that claims a GPU ------------------------------------------------
 
 
@@ -396,3 +347,25 @@ def test_a_run_whose_phases_all_fail_still_writes_its_report(tmp_path):
         "profile",
         "tests_torch",
     }
+
+
+def test_the_profile_runs_its_pieces_on_numpy(gpu_check, tmp_path, monkeypatch):
+    """The profile's code, dry, on the CPU: every piece timed, written after each, reported."""
+    profile = gpu_check.profile
+    for name, value in (("TIMED_ROWS", 0), ("MIN_CALLS", 1), ("BEST_OF", 1)):
+        monkeypatch.setattr(profile, name, value)  # one call per timing: this is no benchmark
+    path = tmp_path / "profile.json"
+    found = profile.profile_phase(batches=(16,), json_path=path, backend="numpy")
+    assert json.loads(path.read_text()) == found
+    rows = found["batches"]["16"]
+    pieces = [row["piece"] for row in rows]
+    assert {profile.WHOLE, profile.NO_ACCURACY, profile.HAND_STEP} <= set(pieces)
+    assert len(pieces) == len(set(pieces)) >= 9 and all(row["us"] > 0 for row in rows)
+    state = made_up_state()
+    state["phases"]["profile"]["data"] = found
+    whole, floor = (
+        next(r["us"] for r in rows if r["piece"] == p) for p in (profile.WHOLE, profile.HAND_STEP)
+    )
+    assert f"A demystify step takes {whole:.0f} µs against the hand loop's {floor:.0f} µs" in (
+        gpu_check.render(state)
+    )

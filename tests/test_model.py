@@ -114,3 +114,42 @@ def test_train_and_eval_reach_every_layer():
     assert not any(layer.training for layer in model.layers)
     model.train()
     assert all(layer.training for layer in model.layers)
+
+
+# --- bugs found on the way (issue #23): each test failed on the code before the fix -------------
+
+
+def train_digits(print_summary: bool) -> list[np.ndarray]:
+    X, y = dm.datasets.digits()
+    model = dm.Sequential([dm.Dense(64, 32), dm.ReLU(), dm.Dropout(0.5), dm.Dense(32, 10)], seed=3)
+    if print_summary:
+        model.summary()
+    optimizer = dm.SGD(model.parameters(), lr=0.01)
+    dm.fit(model, dm.SoftmaxCrossEntropy(), optimizer, X[:200] / 16, y[:200], 2, verbose=0)
+    return model.get_weights()
+
+
+def test_printing_a_summary_changes_no_training(capsys):
+    """`summary()` once ran a forward pass in training mode, drawing Dropout's random numbers."""
+    quiet, printed = train_digits(False), train_digits(True)
+    assert "total parameters: 2,410" in capsys.readouterr().out
+    assert all(np.array_equal(a, b) for a, b in zip(quiet, printed))
+
+
+def test_inference_keeps_no_batch_alive(rng):
+    """`predict` once left every layer's last batch in its `.cache`."""
+    model = mlp(seed=0)
+    model.predict(rng.normal(size=(300, 5)))
+    assert model.cache is None and all(layer.cache is None for layer in model.layers)
+
+
+def test_predict_on_zero_rows_has_one_column_per_output():
+    """`predict` on no rows once returned shape (0,) instead of (0, outputs)."""
+    assert mlp(seed=0).predict(np.zeros((0, 5))).shape == (0, 3)
+    assert dm.Sequential([dm.ReLU()]).predict(np.zeros((0, 4))).shape == (0, 4)
+
+
+def test_the_network_says_its_widths():
+    model = mlp(seed=0)
+    assert (model.n_in, model.n_out) == (5, 3)
+    assert (dm.Sequential([dm.Tanh()]).n_in, dm.Sequential([]).n_out) == (None, None)

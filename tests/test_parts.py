@@ -127,3 +127,79 @@ def test_a_cell_that_does_not_run_or_a_missing_notebook_is_reported(tmp_path):
     assert "helper_from_an_earlier_cell" in parts.problems["softmax_cross_entropy"]
     assert "the notebook is not in" in parts.problems["dense_backward"]
     assert parts.problems["dense_backward"].startswith("revisit exercise 4.1 in 04_")
+
+
+# --- each part runs with the learner's other parts in scope ---------------------------------------
+
+DENSE = PIECES["dense_forward"][0]  # the notebook of exercises 1.1 (neuron_forward) and 1.2
+
+
+def insert_cell(notebook: Path, source: str, at: int = 2) -> None:
+    """Put an ordinary code cell (not an exercise) at position `at` of the notebook."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    cell = {"cell_type": "code", "metadata": {}, "source": source, "outputs": []}
+    data["cells"].insert(at, dict(cell, execution_count=None))
+    notebook.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_dense_forward_that_reuses_the_learners_neuron_forward_is_a_part(tmp_path):
+    folder = copy_of_the_notebooks(tmp_path)
+    notebook = folder / f"{DENSE}.ipynb"
+    replace_solution(notebook, "neuron_forward", ["return np.dot(inputs, weights) + bias"])
+    replace_solution(notebook, "dense_forward", ["return neuron_forward(x, weights, bias)"])
+    parts = learners_parts(folder)
+    assert parts.problems == {}, parts.problems
+    x, weights, bias = np.ones((2, 3)), np.arange(12.0).reshape(3, 4), np.ones(4)
+    np.testing.assert_allclose(parts.dense_forward(x, weights, bias), x @ weights + bias)
+
+
+def test_a_name_from_an_ordinary_cell_is_named_with_what_to_do(tmp_path):
+    folder = copy_of_the_notebooks(tmp_path)
+    notebook = folder / f"{DENSE}.ipynb"
+    insert_cell(notebook, "def add_bias(y, bias):\n    return y + bias")
+    replace_solution(notebook, "dense_forward", ["return add_bias(x @ weights, bias)"])
+    problem = learners_parts(folder).problems["dense_forward"]
+    assert problem == (
+        f"exercise 1.2 in {DENSE}.ipynb: this cell uses `add_bias`, defined in another cell: "
+        "define it inside this cell"
+    )
+
+
+def test_an_import_from_another_cell_is_named_with_what_to_do(tmp_path):
+    folder = copy_of_the_notebooks(tmp_path)
+    notebook = folder / f"{DENSE}.ipynb"
+    replace_solution(notebook, "dense_forward", ["return dm.Dense and x @ weights + bias"])
+    parts = learners_parts(folder)
+    assert set(parts.problems) == {"dense_forward"}
+    assert parts.problems["dense_forward"] == (
+        f"exercise 1.2 in {DENSE}.ipynb: this cell uses `dm`, imported in another cell: "
+        "import it inside this cell"
+    )
+    with pytest.raises(ExerciseFailed) as caught:
+        parts.require()
+    assert "revisit" not in str(caught.value), str(caught.value)
+
+
+def test_a_name_missing_in_the_part_it_calls_names_that_part(tmp_path):
+    folder = copy_of_the_notebooks(tmp_path)
+    notebook = folder / f"{DENSE}.ipynb"
+    insert_cell(notebook, "offset = 0.0")
+    replace_solution(notebook, "neuron_forward", ["return np.dot(inputs, weights) + bias + offset"])
+    replace_solution(notebook, "dense_forward", ["return neuron_forward(x, weights, bias)"])
+    problem = learners_parts(folder).problems["dense_forward"]
+    assert problem == (
+        f"exercise 1.1 in {DENSE}.ipynb (your `dense_forward` calls its `neuron_forward`): this "
+        "cell uses `offset`, defined in another cell: define it inside this cell"
+    )
+
+
+def test_a_part_that_calls_a_stub_names_the_stubs_exercise(tmp_path):
+    folder = copy_of_the_notebooks(tmp_path)
+    notebook = folder / f"{DENSE}.ipynb"
+    replace_solution(notebook, "neuron_forward", ['raise NotImplementedError("your turn")'])
+    replace_solution(notebook, "dense_forward", ["return neuron_forward(x, weights, bias)"])
+    problem = learners_parts(folder).problems["dense_forward"]
+    assert problem == (
+        f"revisit exercise 1.1 in {DENSE}.ipynb: your `dense_forward` calls its `neuron_forward`, "
+        "which is still the stub `raise NotImplementedError`"
+    )

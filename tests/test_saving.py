@@ -277,3 +277,19 @@ def test_an_unknown_layer_type_is_refused_by_name_listing_the_known_ones(tmp_pat
     np.savez(path, **arrays)
     with pytest.raises(ValueError, match=r"layer 1: unknown type 'Conv2D'; known: .*Dense.*ReLU"):
         dm.load(path)
+
+
+def test_only_layers_that_say_how_to_rebuild_them_are_known_to_load(tmp_path):
+    """Every Layer subclass ever imported (bases, helpers, test classes) was once loadable."""
+
+    class Helper(dm.Layer):  # a helper with no config(): nothing dm.load should build
+        def forward(self, x):
+            return x
+
+    known = set(dm.layers.LAYER_TYPES)
+    assert "Helper" not in known and not {"Layer", "Activation", "Sequential"} & known
+    ours = {"Dense", "Dropout", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Step"}
+    assert ours <= known and {"Doubler", "Scale"} <= known  # this file's layers with config()
+    with pytest.raises(TypeError, match=r"cannot save layer 0 \(Helper\): dm.load knows no such"):
+        dm.save(dm.Sequential([Helper()]), tmp_path / "m.npz")
+    assert not any(tmp_path.iterdir())

@@ -26,40 +26,28 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import types
 
 import pytest
+from helpers import ARTIFACTS, CHROMIUM, ROOT, launch_chromium, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "slides"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def load_build():
-    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["slides_build"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+SHOTS = ARTIFACTS / "slides"
 
 
 def has_browser() -> bool:
-    return CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
+    return CHROMIUM is not None and importlib.util.find_spec("playwright") is not None
 
 
 @pytest.fixture(scope="module")
 def build():
     pytest.importorskip("matplotlib", reason="the slides' figures need the viz extra")
     pytest.importorskip("mistune", reason="the slides' markdown needs mistune (jupyterlab has it)")
-    return load_build()
+    load_script("slides_build", ROOT / "slides" / "build.py")  # puts slides/deck in reach
+    from deck import source, talk
+
+    return types.SimpleNamespace(
+        parse=talk.parse, sections=talk.sections, source_of=source.source_of, talk=talk
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +86,7 @@ def stages(html: str) -> int:
 
 def test_the_talk_fills_90_minutes_in_sections(build):
     slides = build.parse((ROOT / "slides" / "talk.md").read_text(encoding="utf-8"))
-    assert 35 <= len(slides) <= 50, f"{len(slides)} slides for a 90-minute talk"
+    assert 35 <= len(slides) <= 52, f"{len(slides)} slides for a 90-minute talk"
     minutes = [slide.minute for slide in slides]
     assert minutes[0] == 0 and minutes[-1] < 90 and minutes == sorted(set(minutes))
     assert {30, 60, 80} <= set(minutes), "the 30-, 60- and 80-minute checkpoints are marked"
@@ -127,6 +115,46 @@ def test_the_build_refuses_a_slide_without_notes_or_time_mark(build):
     assert [slide.minute for slide in slides] == [0, 30, 60, 80]
 
 
+def test_every_inner_section_ends_with_a_recap(build):
+    slide = "{}## {}\n\nNote:\n⏱ {}\nWords."
+    a, c = (
+        slide.format("<!-- section: A -->\n", "a", 0),
+        slide.format("<!-- section: C -->\n", "c", 60),
+    )
+    d = slide.format("", "d", 80)
+    with pytest.raises(SystemExit, match="'B' ends \\(slide 2\\) without a recap"):
+        build.parse("\n---\n".join([a, slide.format("<!-- section: B -->\n", "b", 30), c, d]))
+    b = slide.format("<!-- section: B -->\n<!-- recap: one line -->\n", "b", 30)
+    assert [s.recap for s in build.parse("\n---\n".join([a, b, c, d]))] == [None, "one line"] + [
+        None
+    ] * 2
+    early = c.replace("## c", "<!-- recap: too early -->\n## c")
+    with pytest.raises(SystemExit, match="last slide, not on slides \\[3\\]"):
+        build.parse("\n---\n".join([a, b, early, d]))
+    talk = build.parse((ROOT / "slides" / "talk.md").read_text(encoding="utf-8"))
+    recaps = [slide.recap for slide in talk if slide.recap]
+    assert len(recaps) == len(build.sections(talk)) - 2  # all but the opening and the close
+    assert all(10 < len(recap) < 100 for recap in recaps), "a recap is one line"
+
+
+def test_the_talk_has_notation_questions_and_its_settings(build):
+    talk = build.parse((ROOT / "slides" / "talk.md").read_text(encoding="utf-8"))
+    bodies = [slide.body for slide in talk]
+    notation = [body for body in bodies if body.startswith("## Notation")]
+    assert len(notation) == 1 and "rows are examples" in notation[0]
+    assert "$W[i, j]$ is **the arrow $i \\to j$**" in notation[0] and "count from 0" in notation[0]
+    questions = [slide for slide in talk if "question" in slide.classes]
+    assert len(questions) == 2 and all("?" in slide.body for slide in questions)
+    for field in ("presenter", "date", "link"):  # the title and the closing slide show them
+        assert f"{{{{talk {field}}}}}" in bodies[0]
+    assert "{{talk presenter}}" in bodies[-1] and "{{talk link}}" in bodies[-1]
+    settings = build.talk.settings()
+    assert all(str(settings[name]).strip() for name in build.talk.SETTING_FIELDS)
+    # one neuron: the formula counts its inputs from 0, as the picture of Dense(3, 1) does
+    neuron = next(body for body in bodies if body.startswith("## One neuron"))
+    assert sorted(set(re.findall(r"w_(\d)", neuron))) == ["0", "1", "2"]
+
+
 def test_code_on_slides_is_the_source_without_docstrings(build):
     import demystify as dm
 
@@ -144,24 +172,42 @@ def test_code_on_slides_is_the_source_without_docstrings(build):
         build.source_of("demystify.layers:Dense.no_such_method")
 
 
-def test_build_makes_figures_from_the_library_and_real_source(deck):
+def test_build_makes_figures_from_the_library_and_real_source(build, deck):
     html = deck.read_text()
     figures = sorted((deck.parent / "figures").glob("*.png"))
-    assert {"network", "weights", "history", "boundary", "changes", "stepper-0"} <= {
-        f.stem for f in figures
+    assert {"network", "weights", "history", "boundary", "changes", "stepper"} <= {
+        f.stem.split("-")[0] for f in figures
     }
     assert all(f.stat().st_size > 5000 for f in figures)  # real plots, not empty images
+    for tag in re.findall(r"<img\b[^>]*>", html):  # alt texts describe, they do not name files
+        alt = re.search(r'alt="([^"]*)"', tag).group(1)
+        assert len(alt.split()) >= 8 and ".png" not in alt and ".gif" not in alt, tag
+        assert re.search(r'data-min-text="[\d.]+"', tag), tag
     assert "xp.matmul(x.T, grad_out)" in html  # Dense.backward, read from the package
     assert "dL/dweights" not in html and "# shown in notebooks/" not in html
-    assert "https://" not in html and "http://" not in html  # nothing points outside
+    link = build.talk.settings()["link"]
+    elsewhere = html.replace(link, "")  # only the project's own link may point outside
+    assert "https://" not in elsewhere and "http://" not in elsewhere
+    assert html.count(f'href="{link}"') == 2  # on the title and on the closing slide
     outline = json.loads((deck.parent / "outline.json").read_text())
     assert outline["slides"] == len(sections_of(html))
 
 
-def test_the_line_count_is_measured_not_claimed(deck):
-    sys.path.insert(0, str(ROOT / "tests"))
-    import loc_counter
+def test_every_live_demo_has_a_recorded_fallback(deck):
+    from PIL import Image
 
+    html = deck.read_text()
+    for name, notebook in (("dashboard", "07"), ("stepper", "04")):
+        path = deck.parent / "fallback" / f"{name}.gif"
+        with Image.open(path) as gif:
+            assert gif.n_frames >= 5 and gif.info.get("loop") == 0, f"{name}: a looping animation"
+        section = next(s for s in sections_of(html) if f"notebooks/{notebook}_" in s)
+        assert f'href="fallback/{name}.gif"' in section, f"the {name} demo's slide links it"
+    assert '<img class="recording" src="fallback/dashboard.gif"' in html
+
+
+def test_the_line_count_is_measured_not_claimed(deck):
+    loc_counter = load_script("loc_counter", ROOT / "tests" / "loc_counter.py")
     counts = loc_counter.count_package(ROOT / "demystify")
     core = loc_counter.core(counts)
     html = deck.read_text()
@@ -213,21 +259,57 @@ LAYOUT_PROBLEMS = """() => {
 }"""
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+MIN_TEXT_PX = 16  # the smallest text a slide may show at 1280×720, in screen pixels
+
+# every text on the current slide (and the smallest text inside each image), in screen px:
+# a text's computed font size times reveal.js's scale; an image's smallest text (measured
+# from its figure's own text when it was drawn, in the PNG's pixels, data-min-text) times
+# its shown width over the PNG's width
+TEXT_SIZES = """() => {
+  const slide = Reveal.getCurrentSlide(), scale = Reveal.getScale();
+  const shown = el => { const s = getComputedStyle(el);
+      return s.display !== 'none' && s.visibility !== 'hidden' && Number(s.opacity) > 0
+          && !el.closest('aside.notes') && !el.closest('.katex-mathml'); };
+  const sizes = [];
+  const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    const glyphs = node.textContent.replace(/[\\s\\u200b]+/g, '');  // KaTeX pads with U+200B
+    if (!glyphs || !shown(el) || el.closest('svg')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    sizes.push([parseFloat(getComputedStyle(el).fontSize) * scale,
+                node.textContent.trim().slice(0, 40)]);
+  }
+  for (const img of slide.querySelectorAll('img')) {
+    if (!shown(img)) continue;
+    const drawn = parseFloat(img.dataset.minText);
+    const r = img.getBoundingClientRect();
+    sizes.push([Number.isFinite(drawn) ? drawn * r.width / img.naturalWidth : 0,
+                'image ' + img.getAttribute('src')]);
+  }
+  return sizes;
+}"""
+
+
+def smallest_texts(page, where: str) -> list[str]:
+    """The texts of the current slide smaller than MIN_TEXT_PX, and its smallest text."""
+    sizes = page.evaluate(TEXT_SIZES)
+    small = [f"{where}: {text!r} is {px:.1f} px" for px, text in sizes if px < MIN_TEXT_PX]
+    return small, min((px for px, _ in sizes), default=float("inf"))
 
 
 def test_every_slide_and_fragment_fits_in_chromium(deck):
-    if not CHROMIUM.exists():
+    if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("slide-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("slide-*.png"):
         old.unlink()
     html = deck.read_text()
-    blocked, problems, visited = [], [], []
+    blocked, problems, visited, too_small, smallest = [], [], [], [], []
     with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 720})
 
@@ -256,10 +338,14 @@ def test_every_slide_and_fragment_fits_in_chromium(deck):
                 )
                 visited.append(tuple(state[:2]))
                 page.wait_for_timeout(30)
+                where = f"slide {state[0] + 1} (fragment {state[1]})"
                 for problem in page.evaluate(LAYOUT_PROBLEMS):
-                    problems.append(f"slide {state[0] + 1} (fragment {state[1]}): {problem}")
+                    problems.append(f"{where}: {problem}")
+                small, least = smallest_texts(page, where)
+                too_small += small
+                smallest.append((least, where))
                 if not state[2]:  # the slide as it looks when all its fragments are shown
-                    page.screenshot(path=str(ARTIFACTS / f"slide-{state[0] + 1:02d}.png"))
+                    page.screenshot(path=str(SHOTS / f"slide-{state[0] + 1:02d}.png"))
                     if state[3]:
                         break
                 page.evaluate("Reveal.next()")
@@ -278,10 +364,13 @@ def test_every_slide_and_fragment_fits_in_chromium(deck):
     assert len({h for h, _ in visited}) == total
     assert images and all(image["ok"] for image in images), [i for i in images if not i["ok"]]
     assert katex >= 20 and errors == 0, f"{katex} formulas, {errors} KaTeX errors"
+    assert len(notes) == total, f"{len(notes)} slides' notes read for {total} slides"
     assert all(re.search(r"◷ \d\d:\d\d · \d+ min", text) for text in notes), "time marks"
     assert all(len(text) > 100 for text in notes), "every slide has speaker notes"
     assert problems == [], "\n".join(problems)
-    assert len(list(ARTIFACTS.glob("slide-*.png"))) == total
+    assert too_small == [], f"text under {MIN_TEXT_PX} px:\n" + "\n".join(too_small)
+    print(f"the smallest text on any slide: {min(smallest)[0]:.1f} px, on {min(smallest)[1]}")
+    assert len(list(SHOTS.glob("slide-*.png"))) == total
 
 
 def test_the_handout_prints_every_slide_and_fragment_stage(deck):
@@ -299,11 +388,11 @@ def test_the_handout_prints_every_slide_and_fragment_stage(deck):
     assert pages == stages(html), f"{pages} pages for {stages(html)} slides and fragment stages"
     width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info.stdout).groups())
     assert abs(width / height - 16 / 9) < 0.02, f"page {width} × {height} is not 16:9"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("pdf-page-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("pdf-page-*.png"):
         old.unlink()
     for number in sorted({1, 2, pages // 3, pages // 2, pages}):
-        prefix = ARTIFACTS / f"pdf-page-{number:03d}"
+        prefix = SHOTS / f"pdf-page-{number:03d}"
         subprocess.run(
             ["pdftoppm", "-png", "-r", "48", "-f", str(number), "-l", str(number), "-singlefile"]
             + [str(pdf), str(prefix)],

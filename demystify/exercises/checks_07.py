@@ -1,4 +1,4 @@
-"""Checkers for the exercises of notebook 07 that are newer than those in `check`.
+"""Checkers for the exercises of notebook 07; `check` is the one place to call them.
 
 Each is written with the harness (`demystify.exercises.harness`): `checker`
 turns ``name(run, *functions)`` into the public ``check.name(function)``.

@@ -10,21 +10,127 @@ gives, a hint naming it.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import functools
+import inspect
+import linecache
+import os
+import signal
+import sysconfig
+import textwrap
+import threading
+from pathlib import Path
 
 import numpy as np
 
 from .. import backend, layers
 
 RTOL, ATOL = 1e-5, 1e-7  # loose enough for float32 work, tight enough to catch any real mistake
+TIME_LIMIT = 10.0  # seconds one call of the learner's function may take before the checker stops it
 
 
 class ExerciseFailed(AssertionError):
     """Your function gave a wrong answer; the message says which output, where, and why, likely."""
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows it: its usual traceback, with the checker's files named inside the
+        package (``demystify/exercises/harness.py``), never by their path on this machine, so
+        a notebook that stores the output carries no trace of the machine that ran it."""
+        from IPython import get_ipython  # only IPython calls this, so it is there
+
+        shell = get_ipython()
+        if shell is None:
+            return [f"{type(self).__name__}: {self}"]
+        lines = shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
+        for folder in _PACKAGE_FOLDERS:
+            lines = [line.replace(folder, "") for line in lines]
+        return lines
+
+
+# where the package lies on this machine (as imported, and with links resolved), with the sep
+_PACKAGE_FOLDERS = {
+    str(Path(__file__).parents[2]) + os.sep,
+    str(Path(__file__).resolve().parents[2]) + os.sep,
+}
+
 
 class NotImplementedYet(ExerciseFailed):
     """The exercise still holds its stub, ``raise NotImplementedError``."""
+
+
+class RaisedInYourCode(ExerciseFailed):
+    """Your function raised an error: the message says what was called, with which inputs, and
+    the line of your code that raised; the error itself is kept as `error`."""
+
+    def __init__(self, message: str, error: BaseException | None = None):
+        super().__init__(message)
+        self.error = error
+
+
+class _TooSlow(BaseException):
+    """Raised by the alarm inside a call that ran past its time limit (a BaseException, so that
+    an ``except Exception`` in the learner's code does not swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise `_TooSlow` inside the block after `seconds`, with a timer signal.
+
+    Signals reach only the main thread, which is where a notebook's cells and pytest run;
+    elsewhere, where the platform has no timer signal, or inside another limited call, the
+    block runs without a limit of its own."""
+    usable = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    if not usable:
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# code that is not the learner's: this package, the standard library and installed packages
+_NOT_YOURS = tuple(
+    {str(Path(__file__).parents[1]) + os.sep}
+    | {
+        sysconfig.get_paths()[key] + os.sep
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+    }
+)
+
+
+def _where_it_raised(error: BaseException) -> str:
+    """``line 3 of your `f` (its cell): return x @ w`` -- the innermost frame of the learner's
+    code that `error` went through, named without this machine's paths."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.startswith(_NOT_YOURS) and filename != __file__:
+            found = tb
+        tb = tb.tb_next
+    if found is None:
+        return ""
+    code, line = found.tb_frame.f_code, found.tb_lineno
+    text = linecache.getline(code.co_filename, line).strip()
+    name = Path(code.co_filename).name
+    place = "its cell" if "ipykernel_" in code.co_filename or "<" in name else name
+    if ".ipynb, cell " in code.co_filename:  # the capstone compiles each cell under its name
+        place = code.co_filename
+    what = "your code" if code.co_name in ("<module>", "<lambda>") else f"your `{code.co_name}`"
+    return f"\n  the line that raised: line {line} of {what} ({place}): {text}"
 
 
 def checker(check):
@@ -49,10 +155,18 @@ def checker(check):
                         )
                 check(run, *functions)
         except ExerciseFailed as failure:
-            raise type(failure)(*failure.args) from None
+            raise failure.with_traceback(None) from None
         print(f"✅ {name} passed {run.passed} checks.")
 
     return public
+
+
+def _inputs(arguments: dict, case: str) -> str:
+    """``with x of shape (4, 3)``, or ``on this case's inputs`` when the case says them already."""
+    described = describe(arguments)
+    if not described:
+        return "with no arguments"
+    return "on this case's inputs" if described in case else f"with {described}"
 
 
 def describe(arguments: dict) -> str:
@@ -91,26 +205,74 @@ class Run:
         text = f"{self.name}{where}: {message}"
         raise ExerciseFailed(text + (f"\n  hint: {hint}" if hint else ""))
 
-    def call(self, function, name: str, arguments: dict, copy: bool = True):
-        """Call the learner's `function` on copies of `arguments` (so ours stay intact)."""
+    def call(
+        self,
+        function,
+        name: str,
+        arguments: dict,
+        copy: bool = True,
+        keep_inputs: bool = False,
+        limit: float | None = None,
+    ):
+        """Call the learner's `function` on copies of `arguments` (so ours stay intact).
+
+        Whatever their code raises comes back as `RaisedInYourCode`, one paragraph: what was
+        called, with which inputs, the error, and the line of their code that raised. A call
+        still running after `limit` seconds (`TIME_LIMIT`) is stopped and said so. With
+        `keep_inputs`, an array argument changed in place fails: the exercise asks for new
+        arrays."""
+        given = {
+            key: np.copy(value) if copy and isinstance(value, np.ndarray) else value
+            for key, value in arguments.items()
+        }
+        seconds = TIME_LIMIT if limit is None else limit
         try:
-            with np.errstate(all="ignore"):
-                return function(
-                    *[
-                        np.copy(value) if copy and isinstance(value, np.ndarray) else value
-                        for value in arguments.values()
-                    ]
-                )
+            with np.errstate(all="ignore"), _time_limit(seconds):
+                received = function(*given.values())
         except NotImplementedError:
             raise NotImplementedYet(
                 f"not implemented yet — your turn: write the body of `{name}` (in place of the "
                 "line "
                 f"`raise NotImplementedError(...)`), then run this cell again."
             ) from None
-        except Exception as error:  # their own bug: keep their traceback, add where it happened
-            if hasattr(error, "add_note"):
-                error.add_note(f"(raised inside your `{name}`, called with {describe(arguments)})")
-            raise
+        except ExerciseFailed:
+            raise  # a checker's own words, from inside the call (a watched argument)
+        except _TooSlow:
+            self.fail(
+                f"`{name}` did not return within {seconds:g} seconds (called "
+                f"{_inputs(arguments, self.case)}), so the checker stopped it.",
+                "a loop that never ends? a `while` whose condition never turns false, or a "
+                "counter that is never increased",
+            )
+        except Exception as error:  # their own bug: one paragraph, their line, no traceback
+            self._raised(error, name, arguments)
+        if keep_inputs:
+            self._unchanged(name, arguments, given)
+        return received
+
+    def _raised(self, error: Exception, name: str, arguments: dict):
+        """Fail with what their code raised, in plain words (the error is kept on the failure)."""
+        where = f" (check case {self.case})" if self.case else ""
+        first = (str(error).strip().splitlines() or [""])[0]
+        text = (
+            f"{self.name}{where}: your code raised {type(error).__name__} while running "
+            f"`{name}` {_inputs(arguments, self.case)}:\n  {first}"
+            f"{_where_it_raised(error)}"
+        )
+        raise RaisedInYourCode(text, error) from None
+
+    def _unchanged(self, name: str, arguments: dict, given: dict) -> None:
+        """Fail if the learner's function wrote into one of the arrays it was given."""
+        for key, value in arguments.items():
+            if isinstance(value, np.ndarray) and not np.array_equal(
+                given[key], value, equal_nan=True
+            ):
+                self.fail(
+                    f"`{name}` changed its argument `{key}` in place (an edit such as "
+                    f"`{key} -= ...` or `{key}[...] = ...` writes into the caller's array); "
+                    "the exercise asks for new arrays.",
+                    f"compute a new array instead, e.g. `new_{key} = {key} - ...`, and return it",
+                )
 
     def outputs(self, received, names: tuple[str, ...]) -> tuple:
         """Check that a function meant to return several things returned that many."""
@@ -137,13 +299,8 @@ class Run:
         expected = np.asarray(expected, dtype=float)
         if received is None:
             self.fail(f"{what} is None.", "did you forget the `return` line?")
-        try:
-            got = np.asarray(received, dtype=float)
-        except (TypeError, ValueError):
-            self.fail(
-                f"{what} should be numbers (a NumPy array{' or a float' if scalar else ''}), "
-                f"but it is a {type(received).__name__}: {received!r:.80}"
-            )
+        self._numbers(what, received, scalar)
+        got = np.asarray(received, dtype=float)
         if scalar and got.size == 1:
             got = got.reshape(())  # one number, whether float, 0-d array or shape (1,)
         if got.shape == expected.shape:
@@ -167,6 +324,73 @@ class Run:
                 "something overflowed or divided by zero"
             )
         self.fail(f"{what} is wrong.\n  {detail}", hint)
+
+    def _numbers(self, what: str, received, scalar: bool) -> None:
+        """Fail, naming the mistake, unless `received` holds real numbers (not text, complex
+        numbers or True/False, which NumPy would quietly turn into numbers)."""
+        wanted = f"numbers (a NumPy array{' or a float' if scalar else ''})"
+        try:
+            kind = np.asarray(received).dtype.kind
+            np.asarray(received, dtype=complex if kind == "c" else float)
+        except (TypeError, ValueError):
+            kind = "?"
+        text = kind in "US" or isinstance(received, (str, bytes))
+        if text:
+            first = received if isinstance(received, (str, bytes)) else np.asarray(received).flat[0]
+            self.fail(
+                f"{what} should be {wanted}, but it is text, a {type(received).__name__} such as "
+                f"{str(first)!r:.60}",
+                "return the numbers themselves: text made with str(), an f-string or format() "
+                "is not a number",
+            )
+        if kind in "O?":
+            self.fail(
+                f"{what} should be {wanted}, but it is a {type(received).__name__}: "
+                f"{received!r:.80}"
+            )
+        if kind == "c":
+            self.fail(
+                f"{what} should be real {wanted}, but it holds complex numbers, such as "
+                f"{np.asarray(received).ravel()[0]}.",
+                "a square root, power or log of a negative number in complex arithmetic? "
+                "the answer has no imaginary part",
+            )
+        if kind == "b":
+            self.fail(
+                f"{what} should be {wanted}, but it holds True/False (dtype bool).",
+                "a comparison such as x > 0 gives booleans: turn them into numbers with "
+                ".astype(float)",
+            )
+
+
+def no_python_loop(run, function, name: str, hint: str) -> None:
+    """Fail if the source of `function` holds a Python loop (``for``, ``while`` or a
+    comprehension), where the exercise asks for one array operation.
+
+    The source is read with `inspect` (a notebook cell's source is kept by IPython) and
+    parsed with `ast`, so the answer is decided by the code as written, not by timing. A
+    function whose source cannot be read (one built by ``exec``) is not judged."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return
+    loops = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
+    found = next((node for node in ast.walk(tree) if isinstance(node, loops)), None)
+    if found is not None:
+        kind = (
+            "a comprehension"
+            if isinstance(found, ast.comprehension)
+            else (f"a `{type(found).__name__.lower().replace('async', 'async ')}` loop")
+        )
+        lines = source.splitlines()
+        line = lines[getattr(found, "lineno", getattr(found.target, "lineno", 1)) - 1].strip()
+        run.fail(
+            f"`{name}` runs {kind}, a Python loop ({line}); the exercise asks for no Python "
+            "loop: one NumPy call does it for every entry at once.",
+            hint,
+        )
+    run.passed += 1
 
 
 def cases(seeds=(0, 1, 2)):
