@@ -5,8 +5,9 @@ dashboards (2-8-8-2 on moons, and 2-16-16-16-3 on spirals); the page opens it
 with the file browser open, runs every cell, and then, as a learner would:
 plays for 3 s (frames/s and steps/s are reported, not asserted: speed lives in
 benchmarks/dashboard_fps.py), pauses (at most one frame may still arrive),
-reads a weight by hovering its heatmap cell and edits it by clicking, types a
-bad hidden layer, and opens the backprop stepper. The status line must always
+scrubs back, reads a weight by hovering its heatmap cell and edits it by
+clicking, types a bad hidden layer, opens the backprop stepper, and plays a
+2-D regression and a curve. The status line must always
 name the step the frame on screen was drawn for.
 
 Screenshots land in ``test-artifacts/``. Skipped (with the reason) when
@@ -132,6 +133,21 @@ def test_pause_stops_within_one_frame(page):
     assert status_step(page, SMALL) == drawn_step(page, SMALL)
 
 
+def test_the_scrubber_shows_an_earlier_snapshot_at_once(page):
+    page.locator(SMALL).scroll_into_view_if_needed()
+    last = both_steps(page, SMALL)[1]
+    page.evaluate(
+        f"""() => {{ const s = document.querySelector('{SMALL} .dm-scrubber');
+                    s.value = 1; s.dispatchEvent(new Event('input')); }}"""
+    )
+    page.wait_for_function(f"() => +document.querySelector('{SMALL}').dataset.step < {last}")
+    shown, drawn = both_steps(page, SMALL)
+    assert shown == drawn
+    assert status(page, SMALL).startswith(f"step {drawn} of {last}")
+    page.click(f"{SMALL} .dm-step")  # training goes on from the last snapshot
+    page.wait_for_function(f"() => +document.querySelector('{SMALL}').dataset.step === {last + 1}")
+
+
 def test_hover_reads_a_weight_and_click_edits_it(page):
     cell = page.locator(f"{SMALL} .dm-matrix canvas").first
     cell.scroll_into_view_if_needed()
@@ -179,8 +195,12 @@ def test_the_stepper_button_opens_the_stepper_below(page):
     page.locator(SMALL).scroll_into_view_if_needed()
     page.click(f"{SMALL} .dm-stepper-button")
     output = page.locator(".dm-dashboard-box").first.locator(".jp-OutputArea-output")
-    output.first.wait_for(state="attached")
+    page.wait_for_function(  # the stepper below, or the dashboard's message saying why not
+        f"""() => document.querySelector('.dm-dashboard-box .jp-OutputArea-output') ||
+                  document.querySelector('{SMALL} .dm-message').textContent"""
+    )
     assert page.text_content(f"{SMALL} .dm-message") == ""
+    output.first.wait_for(state="attached")
     output.first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "dashboard_stepper_opened.png"))
 

@@ -229,3 +229,23 @@ def test_an_answer_in_complex_numbers_is_refused():
     message = str(caught.value)
     assert "the output should be real numbers (a NumPy array or a float), but it holds " in message
     assert "complex numbers" in message and "hint: a square root" in message
+
+
+def test_an_error_inside_dm_gradcheck_on_the_learners_layer_is_one_plain_paragraph():
+    import demystify as dm
+
+    class Softplus(dm.Activation):
+        def function(self, x):
+            return np.logaddexp(0.0, x)
+
+        def derivative(self, x, y):
+            if x.shape == (5, 4):  # only inside the network of the gradcheck case
+                return 1 / (1 + np.exp(-x)) @ np.ones((3, 3))
+            return 1 / (1 + np.exp(-x))
+
+    with pytest.raises(RaisedInYourCode) as caught:
+        check.softplus(Softplus)
+    first, error, line = three_lines(str(caught.value))
+    assert first.startswith("softplus (check case 4, dm.gradcheck on Dense -> Softplus -> Dense")
+    assert "your code raised ValueError while running `dm.gradcheck on it`" in first
+    assert "line" in line and "your `derivative`" in line and "np.ones((3, 3))" in line

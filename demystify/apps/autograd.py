@@ -28,6 +28,7 @@ class Tensor:
     """An array with a ``.grad`` that remembers how it was made (``op``, ``parents``,
     ``grad_fn``). A leaf (data, a weight) has no parents and no ``grad_fn``."""
 
+    # shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
     def __init__(self, value, parents: tuple = (), grad_fn=None, op: str = "leaf"):
         self.value = np.asarray(value, dtype=np.float64)
         self.parents, self.grad_fn, self.op = tuple(parents), grad_fn, op
@@ -53,6 +54,7 @@ class Tensor:
         """Forget the gradients gathered so far (backward adds into a leaf's ``.grad``)."""
         self.grad = np.zeros_like(self.value)
 
+    # shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
     def backward(self) -> None:
         """Fill ``.grad`` of every tensor this one was made from with dL/d(that tensor), L = self.
 
@@ -71,6 +73,7 @@ class Tensor:
                     parent.grad = parent.grad + grad  # used twice: both contributions add up
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor `root` depends on, once each, each after its parents; `root` comes last."""
     order, seen = [], set()
@@ -86,6 +89,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """C = A @ B, ``(batch, n) @ (n, m)``; backward: dL/dA = G @ Bᵀ, dL/dB = Aᵀ @ G."""
 
@@ -95,6 +99,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return Tensor(a.value @ b.value, (a, b), grad_fn, "matmul")
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum `grad` down to `shape`: an entry that broadcasting copied to many places gets the
     sum of their gradients (a bias of shape (m,) added to every row: sum over the rows)."""
@@ -106,6 +111,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def add(a: Tensor, b: Tensor) -> Tensor:
     """C = A + B with NumPy's broadcasting; backward: dL/dA = G, dL/dB = G, each summed down
     to its own shape (`unbroadcast`)."""
@@ -116,6 +122,7 @@ def add(a: Tensor, b: Tensor) -> Tensor:
     return Tensor(a.value + b.value, (a, b), grad_fn, "add")
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def relu(x: Tensor) -> Tensor:
     """y = max(x, 0) entry by entry; backward: dL/dx = G where x > 0, else 0."""
 
@@ -125,6 +132,7 @@ def relu(x: Tensor) -> Tensor:
     return Tensor(np.maximum(x.value, 0.0), (x,), grad_fn, "relu")
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def log_softmax(x: Tensor) -> Tensor:
     """y_ij = x_ij - log Σ_k exp(x_ik), row by row (shifted by the row's max, so no overflow);
     backward: dL/dx = G - softmax(x) · (row sums of G)."""
@@ -168,6 +176,7 @@ def mean(x: Tensor) -> Tensor:
     return Tensor(x.value.mean(), (x,), grad_fn, "mean")
 
 
+# shown in notebooks/11_autograd_how_pytorch_finds_the_gradients.ipynb
 def cross_entropy(logits: Tensor, labels: np.ndarray) -> Tensor:
     """The mean softmax cross-entropy, made of three operations: no backward of its own."""
     return mean(nll(log_softmax(logits), labels))

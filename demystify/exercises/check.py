@@ -16,7 +16,9 @@ one place to call them, and lists them all.
 
 Every checker works on the NumPy backend in float64, whatever backend the
 notebook chose, and silences NumPy's overflow warnings while your code runs
-(a nan in your output is reported in words instead).
+(a nan in your output is reported in words instead). An error your code raises
+is reported as `RaisedInYourCode`, one paragraph naming the line of your code
+that raised, and a function that does not return within a few seconds is stopped.
 """
 
 from .checks_00 import count_parameters

@@ -6,25 +6,27 @@ with these pieces: `checker` turns ``check(run, *functions)`` into the public
 compares every output with the library's own answer (`Run.compare`), and fails
 with plain words and, when the wrong answer is exactly what a well-known mistake
 gives, a hint naming it.
+
+Whatever goes wrong inside the learner's code is said in words too: an error it
+raises becomes `RaisedInYourCode`, one paragraph (what was called, with which
+inputs, the error, the line of *their* code that raised; no traceback); a call
+still running after `TIME_LIMIT` seconds is stopped (a timer signal, on the main
+thread where notebooks and tests run); text, complex numbers and True/False are
+refused where numbers belong; `keep_inputs` catches an array changed in place; and
+`learner_code.no_python_loop` reads a function's code with `ast` where an exercise asks for no
+loop.
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
 import functools
-import inspect
-import linecache
 import os
-import signal
-import sysconfig
-import textwrap
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from .. import backend, layers
+from .learner_code import TooSlow, time_limit, where_it_raised
 
 RTOL, ATOL = 1e-5, 1e-7  # loose enough for float32 work, tight enough to catch any real mistake
 TIME_LIMIT = 10.0  # seconds one call of the learner's function may take before the checker stops it
@@ -66,71 +68,6 @@ class RaisedInYourCode(ExerciseFailed):
     def __init__(self, message: str, error: BaseException | None = None):
         super().__init__(message)
         self.error = error
-
-
-class _TooSlow(BaseException):
-    """Raised by the alarm inside a call that ran past its time limit (a BaseException, so that
-    an ``except Exception`` in the learner's code does not swallow it)."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise `_TooSlow` inside the block after `seconds`, with a timer signal.
-
-    Signals reach only the main thread, which is where a notebook's cells and pytest run;
-    elsewhere, where the platform has no timer signal, or inside another limited call, the
-    block runs without a limit of its own."""
-    usable = (
-        hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
-    )
-    if not usable:
-        yield
-        return
-
-    def alarm(signum, frame):
-        raise _TooSlow
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-# code that is not the learner's: this package, the standard library and installed packages
-_NOT_YOURS = tuple(
-    {str(Path(__file__).parents[1]) + os.sep}
-    | {
-        sysconfig.get_paths()[key] + os.sep
-        for key in ("stdlib", "platstdlib", "purelib", "platlib")
-    }
-)
-
-
-def _where_it_raised(error: BaseException) -> str:
-    """``line 3 of your `f` (its cell): return x @ w`` -- the innermost frame of the learner's
-    code that `error` went through, named without this machine's paths."""
-    found = None
-    tb = error.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if not filename.startswith(_NOT_YOURS) and filename != __file__:
-            found = tb
-        tb = tb.tb_next
-    if found is None:
-        return ""
-    code, line = found.tb_frame.f_code, found.tb_lineno
-    text = linecache.getline(code.co_filename, line).strip()
-    name = Path(code.co_filename).name
-    place = "its cell" if "ipykernel_" in code.co_filename or "<" in name else name
-    if ".ipynb, cell " in code.co_filename:  # the capstone compiles each cell under its name
-        place = code.co_filename
-    what = "your code" if code.co_name in ("<module>", "<lambda>") else f"your `{code.co_name}`"
-    return f"\n  the line that raised: line {line} of {what} ({place}): {text}"
 
 
 def checker(check):
@@ -227,7 +164,7 @@ class Run:
         }
         seconds = TIME_LIMIT if limit is None else limit
         try:
-            with np.errstate(all="ignore"), _time_limit(seconds):
+            with np.errstate(all="ignore"), time_limit(seconds):
                 received = function(*given.values())
         except NotImplementedError:
             raise NotImplementedYet(
@@ -237,7 +174,7 @@ class Run:
             ) from None
         except ExerciseFailed:
             raise  # a checker's own words, from inside the call (a watched argument)
-        except _TooSlow:
+        except TooSlow:
             self.fail(
                 f"`{name}` did not return within {seconds:g} seconds (called "
                 f"{_inputs(arguments, self.case)}), so the checker stopped it.",
@@ -257,7 +194,7 @@ class Run:
         text = (
             f"{self.name}{where}: your code raised {type(error).__name__} while running "
             f"`{name}` {_inputs(arguments, self.case)}:\n  {first}"
-            f"{_where_it_raised(error)}"
+            f"{where_it_raised(error)}"
         )
         raise RaisedInYourCode(text, error) from None
 
@@ -361,36 +298,6 @@ class Run:
                 "a comparison such as x > 0 gives booleans: turn them into numbers with "
                 ".astype(float)",
             )
-
-
-def no_python_loop(run, function, name: str, hint: str) -> None:
-    """Fail if the source of `function` holds a Python loop (``for``, ``while`` or a
-    comprehension), where the exercise asks for one array operation.
-
-    The source is read with `inspect` (a notebook cell's source is kept by IPython) and
-    parsed with `ast`, so the answer is decided by the code as written, not by timing. A
-    function whose source cannot be read (one built by ``exec``) is not judged."""
-    try:
-        source = textwrap.dedent(inspect.getsource(function))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError, IndentationError):
-        return
-    loops = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
-    found = next((node for node in ast.walk(tree) if isinstance(node, loops)), None)
-    if found is not None:
-        kind = (
-            "a comprehension"
-            if isinstance(found, ast.comprehension)
-            else (f"a `{type(found).__name__.lower().replace('async', 'async ')}` loop")
-        )
-        lines = source.splitlines()
-        line = lines[getattr(found, "lineno", getattr(found.target, "lineno", 1)) - 1].strip()
-        run.fail(
-            f"`{name}` runs {kind}, a Python loop ({line}); the exercise asks for no Python "
-            "loop: one NumPy call does it for every entry at once.",
-            hint,
-        )
-    run.passed += 1
 
 
 def cases(seeds=(0, 1, 2)):
