@@ -106,16 +106,23 @@ def asarray(x, dtype: str | None = None, xp=None) -> Array:
 
 
 def to_numpy(x) -> np.ndarray:
-    """Bring an array from any backend back to the host as a NumPy array."""
-    if isinstance(x, np.ndarray):
-        return x
-    if hasattr(x, "get"):  # CuPy copies device memory to the host with .get()
+    """Bring an array from any backend to the host as a NumPy array: the one door for array-likes.
+
+    An array is recognised by the library it comes from, never by a method it
+    happens to have (a pandas DataFrame has a ``.get`` too): CuPy copies device
+    memory to the host, PyTorch leaves its device and graph, array_api_strict
+    hands its buffer over by DLPack; everything else -- NumPy arrays, lists,
+    numbers, pandas and polars objects, anything with ``__array__`` -- goes
+    through ``np.asarray``.
+    """
+    library = type(x).__module__.partition(".")[0]
+    if library == "cupy":
         return x.get()
-    if hasattr(x, "detach"):  # PyTorch
+    if library == "torch":
         return x.detach().cpu().numpy()
-    if hasattr(x, "__dlpack__"):  # array_api_strict
+    if library == "array_api_strict":
         return np.from_dlpack(x)
-    return np.asarray(x)  # lists, numbers
+    return np.asarray(x)
 
 
 def dtype_name(x: Array) -> str:

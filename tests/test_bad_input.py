@@ -532,3 +532,24 @@ def test_evolution_keeps_the_best_vector_and_the_history(algorithm, failure):
     best = max(history["fitness"])
     assert score(model) == pytest.approx(best, rel=1e-6)  # the best vector seen, not a candidate
     assert not np.array_equal(evolve.parameters_to_vector(model), start) or best == score(model)
+
+
+# --- what real users pass (issue #25) ----------------------------------------------------------
+
+
+def test_pandas_data_enters_like_numpy():
+    """A DataFrame or a Series once failed inside: `to_numpy` took its `.get` for CuPy's."""
+    pd = pytest.importorskip("pandas")  # a test dependency, never a runtime one
+    X, y = dm.datasets.blobs(n=90, centers=3, seed=0)
+    results = []
+    for X_in, y_in in [(X, y), (pd.DataFrame(X, columns=["a", "b"]), pd.Series(y, name="y"))]:
+        model, loss = net(n_in=2), dm.SoftmaxCrossEntropy()
+        optimizer = dm.Adam(model.parameters(), lr=0.05)
+        history = dm.fit(model, loss, optimizer, X_in, y_in, 5, validation=(X_in, y_in), verbose=0)
+        evaluated = dm.evaluate(model, loss, X_in, y_in)
+        results.append((history["val_loss"], model.predict(X_in), evaluated["accuracy"]))
+    (losses, outputs, accuracy), (pd_losses, pd_outputs, pd_accuracy) = results
+    assert losses == pd_losses and np.array_equal(outputs, pd_outputs) and accuracy == pd_accuracy
+    assert dm.accuracy(pd_outputs, pd.Series(y)) == accuracy > 0.9
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        fit(X=pd.DataFrame(X4).astype(str))
