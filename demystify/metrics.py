@@ -49,6 +49,4 @@ def accuracy(pred, target, threshold: float = 0.0) -> float:
     classes = labels(real_array(target, "targets"))
     if predicted.shape != classes.shape:
         raise ValueError(f"accuracy: {len(predicted)} predictions but {len(classes)} targets")
-    if not classes.size:
-        return float("nan")
-    return float(np.count_nonzero(predicted == classes) / classes.size)
+    return float(np.mean(predicted == classes)) if classes.size else float("nan")

@@ -249,6 +249,10 @@ def fit(
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
     X, y = check_data(model, loss, X, y)
+    if [id(p) for p in optimizer.parameters] != [id(p) for p in model.parameters()]:
+        raise ValueError(  # built for another model, or before this one was built again
+            "fit: the optimizer holds other parameters; build it again from model.parameters()"
+        )
     if validation is not None and not isinstance(validation, (tuple, list)):
         fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
         n_val = max(1, round(len(X) * fraction))

@@ -30,12 +30,22 @@ def params():
     return net().parameters()
 
 
-def fit(X=X4, y=Y3, loss=None, model=None, **options):
+def fit(X=X4, y=Y3, loss=None, model=None, optimizer=None, **options):
     model = model or net()
     options.setdefault("verbose", 0)
     options.setdefault("epochs", 1)
     loss = loss or dm.SoftmaxCrossEntropy()
-    return dm.fit(model, loss, dm.SGD(model.parameters(), lr=0.1), X, y, **options)
+    optimizer = optimizer or dm.SGD(model.parameters(), lr=0.1)
+    return dm.fit(model, loss, optimizer, X, y, **options)
+
+
+def fit_with(make_optimizer, rebuild=False):
+    """`fit` with an optimizer made for the model, which `rebuild` then draws anew (new arrays)."""
+    model = net()
+    optimizer = make_optimizer(model)
+    if rebuild:  # as when a notebook cell builds the layers again
+        model.initialize(np.random.default_rng(1))
+    return fit(model=model, optimizer=optimizer)
 
 
 CASES = {
@@ -200,6 +210,27 @@ CASES = {
         lambda: fit(early_stopping=0.5, validation=0.25),
         ValueError,
         "patience must be a whole number",
+    ),
+    # --- an optimizer that does not hold the model's parameters (issue #25) ---------------------
+    "optimizer of another model": (
+        lambda: fit(model=net(), optimizer=dm.SGD(net().parameters())),
+        ValueError,
+        "fit: the optimizer holds other parameters; build it again from model.parameters()",
+    ),
+    "optimizer from before initialize": (
+        lambda: fit_with(lambda model: dm.SGD(model.parameters()), rebuild=True),
+        ValueError,
+        "the optimizer holds other parameters",
+    ),
+    "a parameter listed twice": (
+        lambda: fit_with(lambda model: dm.SGD([*model.parameters(), *model.parameters()])),
+        ValueError,
+        "the optimizer holds other parameters",
+    ),
+    "half the parameters": (
+        lambda: fit_with(lambda model: dm.SGD(list(model.parameters())[:2])),
+        ValueError,
+        "the optimizer holds other parameters",
     ),
     # --- training data ---------------------------------------------------------------------------
     "label too big": (lambda: fit(y=Y3 + 1), ValueError, "labels must lie in 0..2"),
@@ -373,7 +404,10 @@ def test_numpy_integers_are_whole_numbers():
     y = np.array([0, 1, 2])
     layer = dm.Dense(np.int64(4), y.max() + 1)
     assert (layer.n_in, layer.n_out) == (4, 3) and type(layer.n_out) is int
-    dm.fit(net(), dm.SoftmaxCrossEntropy(), dm.SGD(params()), X4, Y3, epochs=np.int32(1), verbose=0)
+    model = net()  # (once trained with another model's optimizer: nothing moved, nothing said)
+    dm.fit(
+        model, dm.SoftmaxCrossEntropy(), dm.SGD(model.parameters()), X4, Y3, np.int32(1), verbose=0
+    )
     assert dm.StepDecay(np.int16(3)).every == 3
 
 
