@@ -126,7 +126,7 @@ class Sequential(Layer):
     def set_weights(self, weights: Iterable) -> None:
         """Replace every parameter; counts and shapes are checked before anything changes."""
         named = list(self.named_parameters())
-        weights = [checks.real_array(array, "set_weights: an array") for array in weights]
+        weights = [checks.real_array(w, "set_weights: an array", self.dtype) for w in weights]
         if len(weights) != len(named):
             raise ValueError(f"set_weights expected {len(named)} arrays, got {len(weights)}")
         for (name, p), array in zip(named, weights):

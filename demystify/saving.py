@@ -100,6 +100,7 @@ def load(path) -> Sequential:
             shapes = _check_sizes(archive, architecture, path.stat().st_size)
             model = _build(architecture)
             arrays = [_checked(archive[name], name, shape) for name, shape in shapes.items()]
+        model.set_weights(arrays)  # finite after the cast to the model's dtype, too
     # zipfile's own refusals too: an unknown zip version or compression, encryption, bad deflate
     except (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error):
         raise ValueError(f"{path} is not a readable demystify model: not an intact .npz") from None
@@ -107,7 +108,6 @@ def load(path) -> Sequential:
         if "pickle" in str(error):  # NumPy's words for an object array, with pickles off
             raise ValueError(f"refusing to load {path}: it holds pickled Python objects") from None
         raise ValueError(f"{path} is not a readable demystify model: {error}") from None
-    model.set_weights(arrays)
     return model.eval()
 
 

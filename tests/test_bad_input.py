@@ -161,6 +161,16 @@ CASES = {
         ValueError,
         "NaN",
     ),
+    "set_weights 1e300 into float32": (  # finite as float64, infinite once cast (issue #25)
+        lambda: net().set_weights([np.full((4, 8), 1e300)] + net().get_weights()[1:]),
+        ValueError,
+        "set_weights: an array holds values beyond 3.4e+38, too large for float32",
+    ),
+    "vector_to_parameters 1e300": (
+        lambda: evolve.vector_to_parameters(net(), np.full(67, 1e300)),
+        ValueError,
+        "too large for float32",
+    ),
     # --- fit's settings --------------------------------------------------------------------------
     "epochs=0": (
         lambda: fit(epochs=0),
