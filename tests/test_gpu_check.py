@@ -106,11 +106,10 @@ def test_make_gpu_check_runs_it_with_or_without_the_venv(tmp_path):
 # --- the report and its verdicts ----------------------------------------------------------------
 
 
-def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift=1e-6):
-    """What a finished run records, with demystify[cupy]'s numbers as given."""
+def made_up_bench(cupy_128: float, cupy_8192: float, peaks) -> dict:
+    """train_speed.py's JSON with demystify[cupy]'s seconds and peak MiB as given."""
     mib = 2**20
-    losses = [1.2, 0.5, 0.3]
-    bench = {
+    return {
         "rows": 60_000,
         "rounds": 2,
         "repeats": 2,
@@ -132,6 +131,12 @@ def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift
             "PyTorch eager CUDA": [9 * mib] * 3,
         },
     }
+
+
+def made_up_state(cupy_128=0.50, cupy_8192=0.110, peaks=(40, 40, 40), cupy_shift=1e-6):
+    """What a finished run records, with demystify[cupy]'s numbers as given."""
+    losses = [1.2, 0.5, 0.3]
+    bench = made_up_bench(cupy_128, cupy_8192, peaks)
     whole, bare = "whole step, as fit takes it", "- without the running accuracy"
     floor, peer = "hand CuPy loop step (the floor)", "PyTorch eager CUDA step"
     profile = {

@@ -97,6 +97,7 @@ function wireButtons(view) {
   });
   ui.stepper.addEventListener("click", () => {
     setPlaying(view, false);
+    ui.message.textContent = ""; // a refusal would say why here
     view.model.send({ type: "stepper" });
   });
 }
