@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -174,3 +176,20 @@ def test_the_demo_command_default_path_and_help(tmp_path):
         assert option in help_text
     assert "demo" in run_cli("--help", cwd=tmp_path).stdout
     assert run_cli(cwd=tmp_path).returncode != 0  # no command: usage error, not a traceback
+
+
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        (("--out", ""), "--out must name a file to write the model to, got ''"),
+        (("--out", "."), "--out must name a file"),
+        (("--epochs", "0"), "--epochs and --hidden must be at least 1, got 0, 256"),
+        (("--hidden", "-3"), "--epochs and --hidden must be at least 1"),
+    ],
+)
+def test_the_demo_command_refuses_bad_settings_before_training(tmp_path, option, words):
+    """issue #25: `--out ''` trained, then died in a traceback; `--epochs 0` died in CosineDecay."""
+    result = run_cli("demo", *option, cwd=tmp_path)
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "training" not in result.stderr
+    assert not list(tmp_path.iterdir())  # nothing trained, nothing written

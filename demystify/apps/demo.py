@@ -8,6 +8,7 @@ the public library, as any user's script would.
 """
 
 import argparse
+from pathlib import Path
 
 import demystify as dm
 
@@ -21,6 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=0, help="seed of weights and shuffling (0)")
     demo.add_argument("--out", default="demystify-digits.npz", help="where to save the model")
     args = parser.parse_args(argv)
+    # every setting is checked before the first epoch: nothing trains for nothing
+    if args.epochs < 1 or args.hidden < 1:
+        parser.error(f"--epochs and --hidden must be at least 1, got {args.epochs}, {args.hidden}")
+    if not Path(args.out).name or Path(args.out).is_dir():
+        parser.error(f"--out must name a file to write the model to, got {args.out!r}")
 
     X, y = dm.datasets.digits()
     X_train, X_test, y_train, y_test = dm.datasets.train_test_split(X, y, test_size=0.25, seed=0)
