@@ -48,10 +48,11 @@ def loc_text(what: str, loc: dict) -> str:
     if what == "verdict":
         over = loc["core"] - loc["budget"]
         if over <= 0:
-            return f"within the {loc['budget']:,}-line budget, {-over} lines to spare"
+            spare = f"{-over} line{'' if over == -1 else 's'} to spare"
+            return f"within the {loc['budget']:,}-line budget, {spare}"
         return f"{over} lines over the {loc['budget']:,}-line budget"
     if what == "panel":
-        cells = [("core", loc["core"]), ("ring: Spark, evolution", loc["ring"])]
+        cells = [("core", loc["core"]), ("ring: Spark, evolution, apps", loc["ring"])]
         cells.append(("extras: plots, widgets, data, checkers", loc["extras"]))
         items = "".join(f"<div><b>{n:,}</b><span>{name}</span></div>" for name, n in cells)
         return f'<div class="numbers">{items}</div>'
