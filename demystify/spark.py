@@ -62,16 +62,19 @@ however big the data. A task that fails is retried by Spark (up to
 `task_attempts` times) and computes the same sums again, so the result stays
 exact.
 
-On a cluster nothing but the master URL changes. The workers must be able to
-``import demystify``: install it there, or ship it with the job::
+On a cluster the session comes from `cluster_session` instead of
+`local_session`: as quiet, and checked. Its first job asks the executors to
+import NumPy and demystify; it ships this package with ``addPyFile`` when they
+cannot import it, and says in one sentence what to install where when NumPy
+(or, for `predict`, pandas and pyarrow) is missing. Or submit a script::
 
-    zip -r demystify.zip demystify            # from the folder that holds demystify/
+    python -m zipfile -c demystify.zip demystify    # from the folder that holds demystify/
     spark-submit --master spark://host:7077 --py-files demystify.zip train.py
 
-(or ``spark.sparkContext.addPyFile("demystify.zip")`` from a running session),
-where ``train.py`` calls ``demystify.spark.fit(model, loss, optimizer, df,
-spark=SparkSession.builder.getOrCreate())``. Here `local_session()` starts Spark
-inside this machine, which is all the tests and notebooks need.
+where ``train.py`` calls ``spark = demystify.spark.cluster_session()`` (the
+master spark-submit was given) and ``demystify.spark.fit(..., spark=spark)``.
+The README's "On a cluster" starts a standalone cluster on this machine to try
+it; the tests run its commands.
 
 PySpark is optional: ``pip install "demystify[spark]"`` (plus Java 17).
 """

@@ -58,9 +58,11 @@ def bare_python(folder: Path) -> str:
 class StandaloneCluster:
     """A master and `workers` workers of `cores` cores each, all on 127.0.0.1, under `root`."""
 
-    def __init__(self, root: Path, workers: int = 2, cores: int = 1, memory: str = "1g"):
+    def __init__(
+        self, root: Path, workers: int = 2, cores: int = 1, memory: str = "1g", port: int = 0
+    ):
         self.root, self.cores, self.memory = Path(root), cores, memory
-        self.port, self.ui_port = free_port(), free_port()
+        self.port, self.ui_port = port or free_port(), free_port()  # port 0: any free one
         self.master = f"spark://127.0.0.1:{self.port}"
         self.workers: list[subprocess.Popen | None] = [None] * workers
         self.process: subprocess.Popen | None = None
