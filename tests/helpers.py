@@ -4,7 +4,8 @@
 * `launch_chromium`: Debian's Chromium through playwright, with the flags of
   ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
-* `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it.
+* `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
+* `assert_plain_answer`, `tiny_net`, `tiny_fit`: the bad-input cases' check, model and fit.
 
 Hypothesis strategies are in ``tests/strategies.py``.
 """
@@ -25,6 +26,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import demystify as dm
@@ -154,6 +156,49 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     options.setdefault("verbose", 0)
     loss = loss or dm.SoftmaxCrossEntropy()
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+# words of Python's or NumPy's insides that a message of ours must never show
+INTERNALS = ("Traceback", "ufunc", "range()", "ZeroDivisionError", "KeyError", "AttributeError")
+
+X4 = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)  # twelve rows, four features
+Y3 = np.arange(12) % 3  # and three classes
+
+
+def assert_plain_answer(case: str, call, kind: type, words: str) -> None:
+    """``call()`` raises `kind` with a message holding `words` and none of `INTERNALS`."""
+    with pytest.raises(kind) as caught:
+        call()
+    message = str(caught.value)
+    assert words in message, f"{case}: {message!r} lacks {words!r}"
+    leaked = [text for text in INTERNALS if text in message]
+    assert not leaked, f"{case}: the message shows {leaked}: {message!r}"
+
+
+def tiny_net(n_in: int = 4, n_out: int = 3, **options) -> dm.Sequential:
+    """``Dense(n_in, 8), ReLU, Dense(8, n_out)``, seeded: the model the bad-input cases train."""
+    return small_model((n_in, 8, n_out), **options)
+
+
+def tiny_fit(X=X4, y=Y3, loss=None, model=None, optimizer=None, **options) -> dict:
+    """One quiet epoch of `dm.fit` on `X4`, `Y3` (or what is given) with plain SGD unless told."""
+    model = model or tiny_net()
+    options.setdefault("verbose", 0)
+    options.setdefault("epochs", 1)
+    loss = loss or dm.SoftmaxCrossEntropy()
+    optimizer = optimizer or dm.SGD(model.parameters(), lr=0.1)
+    return dm.fit(model, loss, optimizer, X, y, **options)
+
+
+def tiny_fit_with(make_optimizer, rebuild: bool = False) -> dict:
+    """`tiny_fit` with an optimizer made for the model, which `rebuild` draws anew (new arrays)."""
+    model = tiny_net()
+    optimizer = make_optimizer(model)
+    if rebuild:  # as when a notebook cell builds the layers again
+        model.initialize(np.random.default_rng(1))
+    return tiny_fit(model=model, optimizer=optimizer)
 
 
 # --- exercise checkers --------------------------------------------------------------------------
