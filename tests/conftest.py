@@ -38,6 +38,8 @@ LANES = {
     "test_spark_cluster.py": ("spark", "slow", "part09"),
     "test_spark_speed.py": ("spark", "slow", "part09"),
     "test_stepper.py": ("part04",),
+    "test_stepper_consistency.py": ("part04",),
+    "test_stepper_views.py": ("part04",),
     "test_training.py": ("part06",),
     "test_viz.py": ("part07",),
 }

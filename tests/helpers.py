@@ -5,6 +5,8 @@
   ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
 * `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
+* `xor_stepper`, `two_three_two`, `xor_rows`, `by_name`: the backprop stepper's set-up;
+* `FakeKernelShell`: IPython's shell as it looks in a kernel;
 * `assert_plain_answer`, `tiny_net`, `tiny_fit`: the bad-input cases' check, model and fit.
 
 Hypothesis strategies are in ``tests/strategies.py``.
@@ -156,6 +158,43 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     options.setdefault("verbose", 0)
     loss = loss or dm.SoftmaxCrossEntropy()
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+# --- the backprop stepper and the kernel ----------------------------------------------------------
+
+
+def two_three_two(activation=dm.ReLU, seed: int = 0) -> dm.Sequential:
+    """The stepper's usual network: ``Dense(2, 3), activation, Dense(3, 2)``, seeded."""
+    return small_model((2, 3, 2), activation, seed)
+
+
+def xor_rows():
+    """The four XOR rows the stepper tests step through."""
+    return dm.datasets.xor(n=4, seed=0)
+
+
+def xor_stepper():
+    """A `BackpropStepper` of `two_three_two` on `xor_rows`, softmax cross-entropy, lr 0.5."""
+    from demystify.viz.stepper import BackpropStepper
+
+    X, y = xor_rows()
+    return BackpropStepper(two_three_two(), dm.SoftmaxCrossEntropy(), X, y, lr=0.5)
+
+
+def by_name(stepper) -> dict:
+    """A stepper's stages by name."""
+    return {stage.name: stage for stage in stepper.stages}
+
+
+class FakeKernelShell:
+    """What `notebook.in_a_kernel` and pyplot ask of IPython's shell in a kernel."""
+
+    kernel = object()  # what in_a_kernel looks for: a shell attached to a kernel
+
+    class events:
+        @staticmethod
+        def register(event, callback):
+            pass
 
 
 # --- bad input -----------------------------------------------------------------------------------
