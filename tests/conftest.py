@@ -42,6 +42,8 @@ LANES = {
     "test_stepper_views.py": ("part04",),
     "test_training.py": ("part06",),
     "test_viz.py": ("part07",),
+    "test_dashboard.py": ("part07",),
+    "test_dashboard_views.py": ("part07",),
 }
 # single tests that take seconds (measured with --durations, quiet and loaded), by file:
 # the start of the test's name (its parameters included)

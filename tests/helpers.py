@@ -5,6 +5,7 @@
   ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
 * `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
+* `assert_same_weights`, `images_of`: two models' weights alike, a figure's heatmaps;
 * `xor_stepper`, `two_three_two`, `xor_rows`, `by_name`: the backprop stepper's set-up;
 * `FakeKernelShell`: IPython's shell as it looks in a kernel;
 * `assert_plain_answer`, `tiny_net`, `tiny_fit`: the bad-input cases' check, model and fit.
@@ -158,6 +159,17 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     options.setdefault("verbose", 0)
     loss = loss or dm.SoftmaxCrossEntropy()
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+def assert_same_weights(model, other) -> None:
+    """Two models hold exactly the same weights."""
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def images_of(fig) -> list:
+    """The images (heatmaps) of a matplotlib figure, axes by axes."""
+    return [image for ax in fig.axes for image in ax.images]
 
 
 # --- the backprop stepper and the kernel ----------------------------------------------------------
