@@ -41,6 +41,7 @@ LANES = {
     "test_stepper_consistency.py": ("part04",),
     "test_stepper_views.py": ("part04",),
     "test_training.py": ("part06",),
+    "test_callbacks.py": ("part06",),
     "test_viz.py": ("part07",),
     "test_dashboard.py": ("part07",),
     "test_dashboard_views.py": ("part07",),

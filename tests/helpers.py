@@ -5,7 +5,8 @@
   ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
 * `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
-* `assert_same_weights`, `images_of`: two models' weights alike, a figure's heatmaps;
+* `assert_same_weights`, `weights_equal`, `images_of`: weights alike, a figure's heatmaps;
+* `small_classifier`, `GOOD_X`, `GOOD_Y`: a classifier and data that `fit` accepts;
 * `xor_stepper`, `two_three_two`, `xor_rows`, `by_name`: the backprop stepper's set-up;
 * `FakeKernelShell`: IPython's shell as it looks in a kernel;
 * `assert_plain_answer`, `tiny_net`, `tiny_fit`: the bad-input cases' check, model and fit.
@@ -170,6 +171,21 @@ def assert_same_weights(model, other) -> None:
 def images_of(fig) -> list:
     """The images (heatmaps) of a matplotlib figure, axes by axes."""
     return [image for ax in fig.axes for image in ax.images]
+
+
+def weights_equal(a, b) -> bool:
+    """Two weight lists hold the same arrays, bit for bit."""
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def small_classifier() -> tuple[dm.Sequential, list]:
+    """A seeded ``2-4-3`` ReLU classifier and its starting weights."""
+    model = small_model((2, 4, 3))
+    return model, model.get_weights()
+
+
+GOOD_X = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)  # data it accepts
+GOOD_Y = np.arange(10) % 3
 
 
 # --- the backprop stepper and the kernel ----------------------------------------------------------
