@@ -2,7 +2,8 @@
 
 * `load_script`: import a script that is not in a package (a benchmark, the slide builder);
 * `launch_chromium`: Debian's Chromium through playwright, with the flags of
-  ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
+  ``slides/deck/browser.py`` (the deck's PDF export starts it the same way); `has_browser`;
+* `sections_of`, `stages`: the talk deck's slides and its slide-and-fragment steps;
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
 * `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
 * `assert_same_weights`, `weights_equal`, `images_of`: weights alike, a figure's heatmaps;
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -69,6 +71,32 @@ def skip_without_browser() -> None:
 def launch_chromium(playwright, **options):
     """Debian's Chromium, headless, started by playwright (never a browser of playwright's own)."""
     return browser.launch(playwright, CHROMIUM, **options)
+
+
+def has_browser() -> bool:
+    """Debian's Chromium and playwright are both there."""
+    return CHROMIUM is not None and importlib.util.find_spec("playwright") is not None
+
+
+# --- the talk deck's HTML ---------------------------------------------------------------------
+
+
+def sections_of(html: str) -> list[str]:
+    return re.findall(r"<section\b.*?</section>", html, flags=re.S)
+
+
+def stages(html: str) -> int:
+    """Slides plus fragment steps (fragments that share a data-fragment-index are one step)."""
+    total = 0
+    for section in sections_of(html):
+        tags = re.findall(r'<[^>]*class="[^"]*\bfragment\b[^>]*>', section)
+        shared = {re.search(r'data-fragment-index="(\d+)"', t) for t in tags} - {None}
+        total += (
+            1
+            + len({m.group(1) for m in shared})
+            + sum("data-fragment-index" not in t for t in tags)
+        )
+    return total
 
 
 # --- JupyterLab -------------------------------------------------------------------------------
@@ -278,8 +306,6 @@ def stub(*args):
 
 def assert_mistake_named(name: str, functions, output: str, hint: str, capsys) -> None:
     """``check.<name>(*functions)`` fails, names the wrong `output`, its shapes, and the `hint`."""
-    import re
-
     from demystify.exercises import ExerciseFailed, check
 
     with pytest.raises(ExerciseFailed) as caught:
