@@ -16,7 +16,7 @@ import argparse
 import timeit
 
 import numpy as np
-from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
+from train_systems import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
 
 import demystify as dm
 from demystify import backend
