@@ -6,6 +6,7 @@
 * `sections_of`, `stages`: the talk deck's slides and its slide-and-fragment steps;
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
 * `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
+* `pyplot_on_agg`: matplotlib without a display, or a skip;
 * `assert_same_weights`, `weights_equal`, `images_of`: weights alike, a figure's heatmaps;
 * `small_classifier`, `GOOD_X`, `GOOD_Y`: a classifier and data that `fit` accepts;
 * `xor_stepper`, `two_three_two`, `xor_rows`, `by_name`: the backprop stepper's set-up;
@@ -188,6 +189,18 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     options.setdefault("verbose", 0)
     loss = loss or dm.SoftmaxCrossEntropy()
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
+
+
+def pyplot_on_agg():
+    """matplotlib's pyplot on the Agg backend (in this test process only); skips the calling
+    test file, saying why, without the viz extra. conftest.py closes its figures after each test."""
+    matplotlib = pytest.importorskip(
+        "matplotlib", reason="the viz extra (matplotlib) is not installed"
+    )
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def assert_same_weights(model, other) -> None:

@@ -8,20 +8,12 @@ independently from the model's own weights (NumPy formulas, not the dashboard's 
 
 import numpy as np
 import pytest
+from helpers import assert_same_weights, pyplot_on_agg
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import assert_same_weights  # noqa: E402
+pyplot_on_agg()  # skips this file without matplotlib
 
 import demystify as dm  # noqa: E402
 from demystify import viz  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def run_code(dash) -> dict:

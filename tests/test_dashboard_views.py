@@ -7,20 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import FakeKernelShell, assert_same_weights, images_of, pyplot_on_agg
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import FakeKernelShell, assert_same_weights, images_of  # noqa: E402
+pyplot_on_agg()  # skips this file without matplotlib
 from matplotlib.figure import Figure  # noqa: E402
 
 from demystify import viz  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_static_view_has_the_live_layout(capsys):

@@ -11,11 +11,9 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import by_name, pyplot_on_agg, two_three_two, xor_rows, xor_stepper
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import by_name, two_three_two, xor_rows, xor_stepper  # noqa: E402
+pyplot_on_agg()  # skips this file without matplotlib
 
 import demystify as dm  # noqa: E402
 from demystify.viz.stepper import BackpropStepper, number  # noqa: E402
@@ -41,12 +39,6 @@ EXPECTED = [
     ("update", "b2 ← b2 − 0.5·db2"),
     ("update", "L again, with the new weights"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -14,20 +14,12 @@ import re
 
 import numpy as np
 import pytest
+from helpers import pyplot_on_agg, xor_rows, xor_stepper
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import xor_rows, xor_stepper  # noqa: E402
+pyplot_on_agg()  # skips this file without matplotlib
 
 import demystify as dm  # noqa: E402
 from demystify.viz.stepper import BackpropStepper  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ import re
 
 import numpy as np
 import pytest
+from helpers import FakeKernelShell, by_name, pyplot_on_agg, xor_stepper
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import FakeKernelShell, by_name, xor_stepper  # noqa: E402
+plt = pyplot_on_agg()
+import matplotlib.text  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.mathtext import MathTextParser  # noqa: E402
@@ -20,12 +19,6 @@ import demystify as dm  # noqa: E402
 from demystify.viz import notebook  # noqa: E402
 from demystify.viz.stepper import BackpropStepper, number  # noqa: E402
 from demystify.viz.stepper.tables import rgb  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -10,23 +10,15 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import images_of, pyplot_on_agg
+from helpers import small_model as dense_net
 
-matplotlib = pytest.importorskip("matplotlib", reason="the viz extra (matplotlib) is not installed")
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from helpers import images_of  # noqa: E402
-from helpers import small_model as dense_net  # noqa: E402
+plt = pyplot_on_agg()
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle  # noqa: E402
 
 import demystify as dm  # noqa: E402
 from demystify import viz  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def small_model(seed=0, hidden=(5, 4), classes=2):
