@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import GOOD_X, GOOD_Y, small_classifier, weights_equal
+from helpers import GOOD_X, GOOD_Y, quiet_fit, small_classifier, weights_equal
 
 import demystify as dm
 from demystify.datasets import xor
@@ -70,16 +70,8 @@ class Recorder(dm.Callback):
 def test_callbacks_are_called_with_the_right_step_numbers():
     model, _ = small_classifier()
     recorder = Recorder()
-    history = dm.fit(
-        model,
-        dm.SoftmaxCrossEntropy(),
-        dm.SGD(model.parameters()),
-        GOOD_X,
-        GOOD_Y,
-        epochs=3,
-        batch_size=4,
-        callbacks=[recorder],
-        verbose=0,
+    history = quiet_fit(
+        model, GOOD_X, GOOD_Y, lr=0.01, epochs=3, batch_size=4, callbacks=[recorder]
     )
     assert recorder.model is model and recorder.calls == ["begin", "end"]
     assert recorder.steps == list(range(1, 10))  # 10 examples / batch 4 = 3 steps per epoch
@@ -91,16 +83,8 @@ def test_callbacks_are_called_with_the_right_step_numbers():
 def test_a_callback_can_stop_training_mid_epoch():
     model, _ = small_classifier()
     recorder = Recorder(stop_at_step=5)
-    history = dm.fit(
-        model,
-        dm.SoftmaxCrossEntropy(),
-        dm.SGD(model.parameters()),
-        GOOD_X,
-        GOOD_Y,
-        epochs=10,
-        batch_size=4,
-        callbacks=[recorder],
-        verbose=0,
+    history = quiet_fit(
+        model, GOOD_X, GOOD_Y, lr=0.01, epochs=10, batch_size=4, callbacks=[recorder]
     )
     assert recorder.steps == [1, 2, 3, 4, 5]
     assert len(history["loss"]) == 2 and "callback" in history.stop_reason
@@ -109,16 +93,8 @@ def test_a_callback_can_stop_training_mid_epoch():
 def test_ctrl_c_returns_the_history_so_far_and_keeps_the_weights():
     model, before = small_classifier()
     recorder = Recorder(interrupt_at_step=5)
-    history = dm.fit(
-        model,
-        dm.SoftmaxCrossEntropy(),
-        dm.SGD(model.parameters(), lr=0.1),
-        GOOD_X,
-        GOOD_Y,
-        epochs=10,
-        batch_size=4,
-        callbacks=[recorder],
-        verbose=0,
+    history = quiet_fit(
+        model, GOOD_X, GOOD_Y, lr=0.1, epochs=10, batch_size=4, callbacks=[recorder]
     )
     assert recorder.steps == [1, 2, 3, 4, 5]
     assert "interrupted" in history.stop_reason
@@ -169,16 +145,7 @@ def test_early_stopping_stops_and_restores_the_best_weights(how):
 def test_early_stopping_needs_what_it_monitors():
     model, _ = small_classifier()
     with pytest.raises(ValueError, match="val_loss.*validation"):
-        dm.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters()),
-            GOOD_X,
-            GOOD_Y,
-            epochs=2,
-            early_stopping=2,
-            verbose=0,
-        )
+        quiet_fit(model, GOOD_X, GOOD_Y, lr=0.01, epochs=2, early_stopping=2)
 
 
 def test_history_and_evaluate():
@@ -216,15 +183,7 @@ def test_verbose_training_shows_a_progress_bar(capsys):
         verbose=1,
     )
     assert "training" in capsys.readouterr().err
-    dm.fit(
-        model,
-        dm.SoftmaxCrossEntropy(),
-        dm.SGD(model.parameters()),
-        GOOD_X,
-        GOOD_Y,
-        epochs=2,
-        verbose=0,
-    )
+    quiet_fit(model, GOOD_X, GOOD_Y, lr=0.01, epochs=2)
     assert capsys.readouterr().err == ""
 
 

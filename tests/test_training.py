@@ -7,7 +7,7 @@ shipped handwritten digits (held-out accuracy of at least 97%).
 
 import numpy as np
 import pytest
-from helpers import GOOD_X, GOOD_Y, small_classifier, weights_equal
+from helpers import GOOD_X, GOOD_Y, quiet_fit, small_classifier, weights_equal
 
 import demystify as dm
 from demystify.datasets import digits, spirals, standardize, train_test_split, xor
@@ -167,40 +167,16 @@ def test_same_seed_gives_bit_identical_weights_and_different_seeds_differ():
 def test_bad_data_is_refused_before_training(X, y, message):
     model, before = small_classifier()
     with pytest.raises(ValueError, match=message):
-        dm.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters(), lr=0.1),
-            X,
-            y,
-            epochs=2,
-            verbose=0,
-        )
+        quiet_fit(model, X, y, lr=0.1, epochs=2)
     assert weights_equal(model.get_weights(), before)
 
 
 def test_bad_validation_data_is_refused_before_training():
     model, before = small_classifier()
     with pytest.raises(ValueError, match=r"validation data: labels must lie in 0..2"):
-        dm.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters()),
-            GOOD_X,
-            GOOD_Y,
-            validation=(GOOD_X, GOOD_Y + 5),
-            verbose=0,
-        )
+        quiet_fit(model, GOOD_X, GOOD_Y, lr=0.01, validation=(GOOD_X, GOOD_Y + 5))
     with pytest.raises(ValueError, match=r"fit: validation must be a number in \(0, 1\)"):
-        dm.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters()),
-            GOOD_X,
-            GOOD_Y,
-            validation=1.5,
-            verbose=0,
-        )
+        quiet_fit(model, GOOD_X, GOOD_Y, lr=0.01, validation=1.5)
     assert weights_equal(model.get_weights(), before)
 
 
@@ -222,14 +198,7 @@ def test_a_shape_mismatch_names_the_layer_and_both_shapes():
     with pytest.raises(
         ValueError, match=r"data: X has shape \(5, 3\); the network takes 4 features"
     ):
-        dm.fit(
-            model,
-            dm.SoftmaxCrossEntropy(),
-            dm.SGD(model.parameters()),
-            np.zeros((5, 3)),
-            np.zeros(5, int),
-            verbose=0,
-        )
+        quiet_fit(model, np.zeros((5, 3)), np.zeros(5, int), lr=0.01)
 
 
 # --- one engine, asked rather than sniffed (issue #23) -----------------------------------
