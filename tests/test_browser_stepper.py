@@ -7,7 +7,7 @@ stepper with the Next and Back buttons, the → and ← keys and Play, and at
 every stage it lands on checks that the page shows that stage's numbers: the
 title, every number of every table, the written-out sum and the picture. The
 numbers it expects come from the same stepper built here from the notebook's
-own cell (whose numbers `tests/test_stepper.py` checks against each other).
+own cell (whose numbers `tests/test_stepper_consistency.py` checks against each other).
 
 Screenshots land in ``test-artifacts/``. Skipped (with the reason) when
 Chromium, Playwright or JupyterLab is missing.
