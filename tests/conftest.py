@@ -5,6 +5,9 @@ has to carry them: ``make test-fast`` runs everything not marked slow, browser, 
 or notebooks; ``pytest -m part04`` runs what notebook 04 teaches (minitorch's
 ``task0_1`` style). The exercise checkers are marked by the notebook whose
 ``checks_NN`` module holds them, and nbval's notebook cells by their notebook.
+
+Also here: matplotlib's figures closed after every test, and the talk deck built once
+per run (`build`, `deck`) for ``test_slides.py`` and ``test_slides_browser.py``.
 """
 
 import re
