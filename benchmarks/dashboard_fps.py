@@ -28,8 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from helpers import launch_chromium  # noqa: E402
-from lab_server import wait_for_lab  # noqa: E402
+from helpers import launch_chromium, wait_for_lab  # noqa: E402
 
 NETWORKS = {  # name: the cell that shows the dashboard
     "2-8-8-2 moons": 'dm.viz.Dashboard("moons", hidden="8,8")',  # the defaults: 300 steps/s

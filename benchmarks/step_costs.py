@@ -16,7 +16,7 @@ import argparse
 import timeit
 
 import numpy as np
-from train_speed import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
+from train_systems import LR, SIZES, hand_backward, hand_forward, hand_loss_gradient, init_weights
 
 import demystify as dm
 from demystify import backend
@@ -28,21 +28,27 @@ def best_microseconds(function, number: int) -> float:
     return min(timeit.repeat(function, number=number, repeat=7)) / number * 1e6
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--number", type=int, default=300, help="calls per timing")
-    args = parser.parse_args(argv)
+PIECES = (
+    "forward (3 matmuls, 2 ReLUs)",
+    "loss value and gradient",
+    "backward",
+    "backward and SGD update",
+    "running accuracy",
+    "whole step",
+)
 
-    rng = np.random.default_rng(0)
-    x = rng.random((args.batch, SIZES[0]), dtype=np.float32)
-    y = rng.integers(0, SIZES[-1], args.batch)
 
+def the_model() -> tuple[dm.Sequential, dm.SoftmaxCrossEntropy]:
+    """The benchmark's network, holding the hand loop's starting weights, and its loss."""
     model = dm.Sequential(
         [dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)]
     )
     model.set_weights([array for pair in init_weights() for array in pair])  # the hand loop's start
-    loss = dm.SoftmaxCrossEntropy()
+    return model, dm.SoftmaxCrossEntropy()
+
+
+def demystify_times(model, loss, x, y, n: int) -> list[float]:
+    """Microseconds of each of `PIECES` in demystify."""
     optimizer = dm.SGD(
         model.parameters(), lr=LR * 1e-3
     )  # tiny steps: the weights stay put while we time
@@ -62,7 +68,18 @@ def main(argv=None) -> None:
         _, scores = dm.train_step(model, loss, optimizer, backend.asarray(x), y)
         hits(scores, y)
 
-    # the hand loop of train_speed.py, piece by piece (its own functions)
+    return [
+        best_microseconds(lambda: model.forward(x), n),
+        best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
+        best_microseconds(demystify_backward, n),
+        best_microseconds(demystify_backward_and_update, n),
+        best_microseconds(lambda: hits(outputs, y), n),
+        best_microseconds(demystify_step, n),
+    ]
+
+
+def hand_times(x, y, n: int) -> list[float]:
+    """Microseconds of each of `PIECES` in the hand loop of train_speed.py (its own functions)."""
     params = [(w.copy(), b.copy()) for w, b in init_weights()]
     activations = hand_forward(params, x)
     hand_grad = hand_loss_gradient(activations[-1], y)
@@ -71,35 +88,28 @@ def main(argv=None) -> None:
         acts = hand_forward(params, x)
         hand_backward(params, acts, hand_loss_gradient(acts[-1], y), LR * 1e-3)
 
-    n = args.number
-    rows = [
-        (
-            "forward (3 matmuls, 2 ReLUs)",
-            best_microseconds(lambda: model.forward(x), n),
-            best_microseconds(lambda: hand_forward(params, x), n),
-        ),
-        (
-            "loss value and gradient",
-            best_microseconds(lambda: (loss.forward(outputs, y), loss.backward()), n),
-            best_microseconds(lambda: hand_loss_gradient(activations[-1], y), n),
-        ),
-        (
-            "backward",
-            best_microseconds(demystify_backward, n),
-            best_microseconds(lambda: hand_backward(params, activations, hand_grad, 0.0), n),
-        ),
-        (
-            "backward and SGD update",
-            best_microseconds(demystify_backward_and_update, n),
-            best_microseconds(lambda: hand_backward(params, activations, hand_grad, LR * 1e-3), n),
-        ),
-        (
-            "running accuracy",
-            best_microseconds(lambda: hits(outputs, y), n),
-            0.0,
-        ),
-        ("whole step", best_microseconds(demystify_step, n), best_microseconds(hand_step, n)),
+    return [
+        best_microseconds(lambda: hand_forward(params, x), n),
+        best_microseconds(lambda: hand_loss_gradient(activations[-1], y), n),
+        best_microseconds(lambda: hand_backward(params, activations, hand_grad, 0.0), n),
+        best_microseconds(lambda: hand_backward(params, activations, hand_grad, LR * 1e-3), n),
+        0.0,
+        best_microseconds(hand_step, n),
     ]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--number", type=int, default=300, help="calls per timing")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(0)
+    x = rng.random((args.batch, SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, SIZES[-1], args.batch)
+    model, loss = the_model()
+    n = args.number
+    rows = zip(PIECES, demystify_times(model, loss, x, y, n), hand_times(x, y, n))
     steps = -(-60_000 // args.batch)
     print(
         f"one step at batch {args.batch}, microseconds (best of 7 x {n}); "

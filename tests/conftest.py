@@ -5,12 +5,20 @@ has to carry them: ``make test-fast`` runs everything not marked slow, browser, 
 or notebooks; ``pytest -m part04`` runs what notebook 04 teaches (minitorch's
 ``task0_1`` style). The exercise checkers are marked by the notebook whose
 ``checks_NN`` module holds them, and nbval's notebook cells by their notebook.
+
+Also here: matplotlib's figures closed after every test, and the talk deck built once
+per run (`build`, `deck`) for ``test_slides.py`` and ``test_slides_browser.py``.
 """
 
 import re
+import shutil
+import subprocess
+import sys
+import types
 
 import numpy as np
 import pytest
+from helpers import ROOT, has_browser, load_script
 
 import demystify as dm
 
@@ -34,12 +42,18 @@ LANES = {
     "test_parts.py": ("part06",),
     "test_saving.py": ("part06",),
     "test_slides.py": ("browser", "slow"),
+    "test_slides_browser.py": ("browser", "slow"),
     "test_spark.py": ("spark", "slow", "part09"),
     "test_spark_cluster.py": ("spark", "slow", "part09"),
     "test_spark_speed.py": ("spark", "slow", "part09"),
     "test_stepper.py": ("part04",),
+    "test_stepper_consistency.py": ("part04",),
+    "test_stepper_views.py": ("part04",),
     "test_training.py": ("part06",),
+    "test_callbacks.py": ("part06",),
     "test_viz.py": ("part07",),
+    "test_dashboard.py": ("part07",),
+    "test_dashboard_views.py": ("part07",),
 }
 # single tests that take seconds (measured with --durations, quiet and loaded), by file:
 # the start of the test's name (its parameters included)
@@ -61,9 +75,11 @@ SLOW = {
         "test_dashboard_shows_widgets_in_a_kernel_with_a_trained_picture",
     ),
     "test_workshop.py": (
-        "test_each_exercise_says_your_turn_then_passes_when_solved",
         "test_the_command_line_makes_copies",
         "test_the_fixture_notebook_says_your_turn_then_passes_when_solved",
+    ),
+    "test_workshop_notebooks.py": (
+        "test_each_exercise_says_your_turn_then_passes_when_solved",
         "test_the_capstone_runs_on_the_stubs_with_the_revisit_exercise_message",
     ),
 }
@@ -105,6 +121,44 @@ def numpy_backend():
         yield
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every matplotlib figure a test left open (when pyplot was imported at all)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# --- the talk deck, built once for test_slides and test_slides_browser -------------------------
+
+
+@pytest.fixture(scope="session")
+def build():
+    """The deck builder's modules (`talk`, `source`), skipping without the slides' extras."""
+    pytest.importorskip("matplotlib", reason="the slides' figures need the viz extra")
+    pytest.importorskip("mistune", reason="the slides' markdown needs mistune (jupyterlab has it)")
+    load_script("slides_build", ROOT / "slides" / "build.py")  # puts slides/deck in reach
+    from deck import source, talk
+
+    return types.SimpleNamespace(
+        parse=talk.parse, sections=talk.sections, source_of=source.source_of, talk=talk
+    )
+
+
+@pytest.fixture(scope="session")
+def deck(build, tmp_path_factory):
+    """The deck's ``index.html`` from ``slides/build.py`` (and its PDF when Chromium is there)."""
+    if shutil.which("npm") is None and not (ROOT / "slides" / "node_modules").exists():
+        pytest.skip("npm is needed once to install reveal.js for the slides")
+    out = tmp_path_factory.mktemp("deck")
+    command = [sys.executable, str(ROOT / "slides" / "build.py"), "--out", str(out)]
+    result = subprocess.run(
+        command + (["--pdf"] if has_browser() else []), capture_output=True, text=True, timeout=400
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return out / "index.html"

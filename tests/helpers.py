@@ -2,9 +2,16 @@
 
 * `load_script`: import a script that is not in a package (a benchmark, the slide builder);
 * `launch_chromium`: Debian's Chromium through playwright, with the flags of
-  ``slides/deck/browser.py`` (the deck's PDF export starts it the same way);
+  ``slides/deck/browser.py`` (the deck's PDF export starts it the same way); `has_browser`;
+* `sections_of`, `stages`: the talk deck's slides and its slide-and-fragment steps;
 * `jupyter_lab`, `wait_for_lab`, `KERNEL_IDLE`: a JupyterLab server for the browser tests;
-* `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it.
+* `small_model`, `quiet_fit`: a seeded little network and a silent `dm.fit` on it;
+* `pyplot_on_agg`: matplotlib without a display, or a skip;
+* `assert_same_weights`, `weights_equal`, `images_of`: weights alike, a figure's heatmaps;
+* `small_classifier`, `GOOD_X`, `GOOD_Y`: a classifier and data that `fit` accepts;
+* `xor_stepper`, `two_three_two`, `xor_rows`, `by_name`: the backprop stepper's set-up;
+* `FakeKernelShell`: IPython's shell as it looks in a kernel;
+* `assert_plain_answer`, `tiny_net`, `tiny_fit`: the bad-input cases' check, model and fit.
 
 Hypothesis strategies are in ``tests/strategies.py``.
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -25,6 +33,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import demystify as dm
@@ -63,6 +72,32 @@ def skip_without_browser() -> None:
 def launch_chromium(playwright, **options):
     """Debian's Chromium, headless, started by playwright (never a browser of playwright's own)."""
     return browser.launch(playwright, CHROMIUM, **options)
+
+
+def has_browser() -> bool:
+    """Debian's Chromium and playwright are both there."""
+    return CHROMIUM is not None and importlib.util.find_spec("playwright") is not None
+
+
+# --- the talk deck's HTML ---------------------------------------------------------------------
+
+
+def sections_of(html: str) -> list[str]:
+    return re.findall(r"<section\b.*?</section>", html, flags=re.S)
+
+
+def stages(html: str) -> int:
+    """Slides plus fragment steps (fragments that share a data-fragment-index are one step)."""
+    total = 0
+    for section in sections_of(html):
+        tags = re.findall(r'<[^>]*class="[^"]*\bfragment\b[^>]*>', section)
+        shared = {re.search(r'data-fragment-index="(\d+)"', t) for t in tags} - {None}
+        total += (
+            1
+            + len({m.group(1) for m in shared})
+            + sum("data-fragment-index" not in t for t in tags)
+        )
+    return total
 
 
 # --- JupyterLab -------------------------------------------------------------------------------
@@ -156,6 +191,124 @@ def quiet_fit(model, X, y, loss=None, lr: float = 0.1, **options) -> dict:
     return dm.fit(model, loss, dm.SGD(model.parameters(), lr=lr), X, y, **options)
 
 
+def pyplot_on_agg():
+    """matplotlib's pyplot on the Agg backend (in this test process only); skips the calling
+    test file, saying why, without the viz extra. conftest.py closes its figures after each test."""
+    matplotlib = pytest.importorskip(
+        "matplotlib", reason="the viz extra (matplotlib) is not installed"
+    )
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def assert_same_weights(model, other) -> None:
+    """Two models hold exactly the same weights."""
+    for a, b in zip(model.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def images_of(fig) -> list:
+    """The images (heatmaps) of a matplotlib figure, axes by axes."""
+    return [image for ax in fig.axes for image in ax.images]
+
+
+def weights_equal(a, b) -> bool:
+    """Two weight lists hold the same arrays, bit for bit."""
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def small_classifier() -> tuple[dm.Sequential, list]:
+    """A seeded ``2-4-3`` ReLU classifier and its starting weights."""
+    model = small_model((2, 4, 3))
+    return model, model.get_weights()
+
+
+GOOD_X = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)  # data it accepts
+GOOD_Y = np.arange(10) % 3
+
+
+# --- the backprop stepper and the kernel ----------------------------------------------------------
+
+
+def two_three_two(activation=dm.ReLU, seed: int = 0) -> dm.Sequential:
+    """The stepper's usual network: ``Dense(2, 3), activation, Dense(3, 2)``, seeded."""
+    return small_model((2, 3, 2), activation, seed)
+
+
+def xor_rows():
+    """The four XOR rows the stepper tests step through."""
+    return dm.datasets.xor(n=4, seed=0)
+
+
+def xor_stepper():
+    """A `BackpropStepper` of `two_three_two` on `xor_rows`, softmax cross-entropy, lr 0.5."""
+    from demystify.viz.stepper import BackpropStepper
+
+    X, y = xor_rows()
+    return BackpropStepper(two_three_two(), dm.SoftmaxCrossEntropy(), X, y, lr=0.5)
+
+
+def by_name(stepper) -> dict:
+    """A stepper's stages by name."""
+    return {stage.name: stage for stage in stepper.stages}
+
+
+class FakeKernelShell:
+    """What `notebook.in_a_kernel` and pyplot ask of IPython's shell in a kernel."""
+
+    kernel = object()  # what in_a_kernel looks for: a shell attached to a kernel
+
+    class events:
+        @staticmethod
+        def register(event, callback):
+            pass
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+# words of Python's or NumPy's insides that a message of ours must never show
+INTERNALS = ("Traceback", "ufunc", "range()", "ZeroDivisionError", "KeyError", "AttributeError")
+
+X4 = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)  # twelve rows, four features
+Y3 = np.arange(12) % 3  # and three classes
+
+
+def assert_plain_answer(case: str, call, kind: type, words: str) -> None:
+    """``call()`` raises `kind` with a message holding `words` and none of `INTERNALS`."""
+    with pytest.raises(kind) as caught:
+        call()
+    message = str(caught.value)
+    assert words in message, f"{case}: {message!r} lacks {words!r}"
+    leaked = [text for text in INTERNALS if text in message]
+    assert not leaked, f"{case}: the message shows {leaked}: {message!r}"
+
+
+def tiny_net(n_in: int = 4, n_out: int = 3, **options) -> dm.Sequential:
+    """``Dense(n_in, 8), ReLU, Dense(8, n_out)``, seeded: the model the bad-input cases train."""
+    return small_model((n_in, 8, n_out), **options)
+
+
+def tiny_fit(X=X4, y=Y3, loss=None, model=None, optimizer=None, **options) -> dict:
+    """One quiet epoch of `dm.fit` on `X4`, `Y3` (or what is given) with plain SGD unless told."""
+    model = model or tiny_net()
+    options.setdefault("verbose", 0)
+    options.setdefault("epochs", 1)
+    loss = loss or dm.SoftmaxCrossEntropy()
+    optimizer = optimizer or dm.SGD(model.parameters(), lr=0.1)
+    return dm.fit(model, loss, optimizer, X, y, **options)
+
+
+def tiny_fit_with(make_optimizer, rebuild: bool = False) -> dict:
+    """`tiny_fit` with an optimizer made for the model, which `rebuild` draws anew (new arrays)."""
+    model = tiny_net()
+    optimizer = make_optimizer(model)
+    if rebuild:  # as when a notebook cell builds the layers again
+        model.initialize(np.random.default_rng(1))
+    return tiny_fit(model=model, optimizer=optimizer)
+
+
 # --- exercise checkers --------------------------------------------------------------------------
 
 
@@ -166,8 +319,6 @@ def stub(*args):
 
 def assert_mistake_named(name: str, functions, output: str, hint: str, capsys) -> None:
     """``check.<name>(*functions)`` fails, names the wrong `output`, its shapes, and the `hint`."""
-    import re
-
     from demystify.exercises import ExerciseFailed, check
 
     with pytest.raises(ExerciseFailed) as caught:

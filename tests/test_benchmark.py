@@ -6,13 +6,13 @@ what the issue asks for, that the hand-written NumPy loop it compares against
 trains exactly like demystify, and that memory does not grow from epoch to epoch.
 """
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from helpers import load_script
 
 import demystify as dm
 
@@ -20,10 +20,8 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "train_speed.py
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location("train_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The job and its systems (train_speed.py times them)."""
+    return load_script("train_systems", SCRIPT.with_name("train_systems.py"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

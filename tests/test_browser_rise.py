@@ -93,13 +93,58 @@ TEXT_SIZES = """() => {
 }"""
 
 
+def start_slideshow(context, lab: dict):
+    """Open the notebook in JupyterLab and start RISE on it; returns the slideshow's page."""
+    page = context.new_page()
+    page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
+    page.wait_for_function(
+        "() => window.jupyterapp && jupyterapp.shell.currentWidget"
+        " && jupyterapp.shell.currentWidget.context"
+        " && jupyterapp.shell.currentWidget.context.isReady",
+        timeout=90000,
+    )
+    assert page.evaluate("jupyterapp.commands.hasCommand('RISE:slideshow')")
+    with context.expect_page(timeout=60000) as opened:
+        page.evaluate("jupyterapp.commands.execute('RISE:slideshow')")
+    show = opened.value
+    show.wait_for_function(f"({STATE})() !== null", timeout=90000)
+    show.wait_for_timeout(1500)  # RISE syncs reveal.js after its first layout
+    # no slide transitions: every screenshot shows a slide at rest
+    show.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+    return show
+
+
+def walk_the_slideshow(show, expected_steps: int) -> tuple[list, list, list, dict]:
+    """Press Space until the slideshow stops moving: the (slide, fragments) steps visited, the
+    slides taller than the screen, the texts too small, and every text size (code: True);
+    a screenshot of each step."""
+    visited, too_tall, too_small, smallest = [], [], [], {True: [], False: []}
+    for step in range(expected_steps + 5):
+        state = show.evaluate(STATE)
+        key = (state["id"], state["fragments"])
+        if visited and key == visited[-1]:
+            break  # the space bar no longer moves: the end of the slideshow
+        visited.append(key)
+        if state["height"] > state["screen"] + 1:
+            too_tall.append(f"{state['id']} is {state['height']:.0f} px high")
+        for px, code, text in show.evaluate(TEXT_SIZES):
+            smallest[code].append(px)
+            if px < (MIN_CODE_PX if code else MIN_BODY_PX):
+                kind = "code" if code else "text"
+                too_small.append(f"step {step + 1}: {kind} {text!r} is {px:.1f} px")
+        show.screenshot(path=str(SHOTS / f"step-{step + 1:02d}.png"))
+        show.keyboard.press("Space")
+        show.wait_for_timeout(300)
+    return visited, too_tall, too_small, smallest
+
+
 def test_a_notebook_presents_slide_by_slide_in_rise(lab):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("step-*.png"):
         old.unlink()
     analysis = lab["analysis"]
     expected_steps = len(analysis.slides) + analysis.fragments
-    outside, visited, too_tall, too_small, smallest = [], [], [], [], {True: [], False: []}
+    outside = []
 
     def only_this_server(route):
         if route.request.url.startswith(lab["url"]):
@@ -113,38 +158,8 @@ def test_a_notebook_presents_slide_by_slide_in_rise(lab):
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 720})
             context.route("**/*", only_this_server)
-            page = context.new_page()
-            page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
-            page.wait_for_function(
-                "() => window.jupyterapp && jupyterapp.shell.currentWidget"
-                " && jupyterapp.shell.currentWidget.context"
-                " && jupyterapp.shell.currentWidget.context.isReady",
-                timeout=90000,
-            )
-            assert page.evaluate("jupyterapp.commands.hasCommand('RISE:slideshow')")
-            with context.expect_page(timeout=60000) as opened:
-                page.evaluate("jupyterapp.commands.execute('RISE:slideshow')")
-            show = opened.value
-            show.wait_for_function(f"({STATE})() !== null", timeout=90000)
-            show.wait_for_timeout(1500)  # RISE syncs reveal.js after its first layout
-            # no slide transitions: every screenshot shows a slide at rest
-            show.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
-            for step in range(expected_steps + 5):
-                state = show.evaluate(STATE)
-                key = (state["id"], state["fragments"])
-                if visited and key == visited[-1]:
-                    break  # the space bar no longer moves: the end of the slideshow
-                visited.append(key)
-                if state["height"] > state["screen"] + 1:
-                    too_tall.append(f"{state['id']} is {state['height']:.0f} px high")
-                for px, code, text in show.evaluate(TEXT_SIZES):
-                    smallest[code].append(px)
-                    if px < (MIN_CODE_PX if code else MIN_BODY_PX):
-                        kind = "code" if code else "text"
-                        too_small.append(f"step {step + 1}: {kind} {text!r} is {px:.1f} px")
-                show.screenshot(path=str(SHOTS / f"step-{step + 1:02d}.png"))
-                show.keyboard.press("Space")
-                show.wait_for_timeout(300)
+            show = start_slideshow(context, lab)
+            visited, too_tall, too_small, smallest = walk_the_slideshow(show, expected_steps)
         finally:
             browser.close()
     slides = {slide_id for slide_id, _ in visited}

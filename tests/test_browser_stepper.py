@@ -7,24 +7,17 @@ stepper with the Next and Back buttons, the → and ← keys and Play, and at
 every stage it lands on checks that the page shows that stage's numbers: the
 title, every number of every table, the written-out sum and the picture. The
 numbers it expects come from the same stepper built here from the notebook's
-own cell (whose numbers `tests/test_stepper.py` checks against each other).
+own cell (whose numbers `tests/test_stepper_consistency.py` checks against each other).
 
 Screenshots land in ``test-artifacts/``. Skipped (with the reason) when
 Chromium, Playwright or JupyterLab is missing.
 """
 
-import json
 import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 
 import pytest
-from helpers import CHROMIUM, ROOT, launch_chromium
-from lab_server import wait_for_lab
+from helpers import CHROMIUM, KERNEL_IDLE, ROOT, jupyter_lab, launch_chromium, quiet_settings
 
 NOTEBOOK = "04_backpropagation.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -59,66 +52,21 @@ def notebook_stepper():
     return next(value for value in namespace.values() if isinstance(value, dm.viz.BackpropStepper))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab over a copy of notebook 04; stopped (with its kernel) afterwards."""
     home = tmp_path_factory.mktemp("lab")
-    notebooks, settings = home / "notebooks", home / "app-settings"
+    notebooks = home / "notebooks"
     notebooks.mkdir()
-    settings.mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, notebooks / NOTEBOOK)
-    silence = {"checkForUpdates": False, "fetchNews": "false"}  # no "news?" pop-up
-    (settings / "overrides.json").write_text(
-        json.dumps({"@jupyterlab/apputils-extension:notification": silence})
-    )
-    port, token = free_port(), secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        JUPYTERLAB_SETTINGS_DIR=str(home / "user-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-    )
+    settings = quiet_settings(home / "app-settings")  # no "news?" pop-up
+    env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # the kernel must use the inline backend, as for a person
-    log = open(home / "lab.log", "w")
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser"),
-            *("--ip", "127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0"),
-            f"--ServerApp.token={token}",
-            f"--ServerApp.root_dir={notebooks}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.app_settings_dir={settings}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_lab(server, url, token, home / "lab.log")
-        yield {"url": url, "token": token}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)  # the group we started: server and its kernel
-            server.wait()
-        log.close()
+    options = (f"--ServerApp.root_dir={notebooks}", f"--LabApp.app_settings_dir={settings}")
+    with jupyter_lab(home, *options, env=env) as server:
+        yield server
 
 
-KERNEL_IDLE = """() => {
-  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!k && k.status === 'idle';
-}"""
 ALL_CELLS_DONE = f"""() => ({KERNEL_IDLE})() &&
     !Array.from(document.querySelectorAll('.jp-InputArea-prompt'))
           .some(p => p.textContent.includes('*'))"""

@@ -16,14 +16,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from helpers import small_model  # Dense(3, 4), ReLU, Dense(4, 2), seed 0
 
 import demystify as dm
 
 INTERNALS = ("Traceback", "ufunc", "range()", "ZeroDivisionError", "KeyError", "AttributeError")
-
-
-def small_model():
-    return dm.Sequential([dm.Dense(3, 4), dm.ReLU(), dm.Dense(4, 2)], seed=0)
 
 
 def write(path, architecture, arrays=None, compress=False):

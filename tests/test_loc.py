@@ -5,24 +5,16 @@ The core has at most 1,000 lines of code (`loc_counter.BUDGET`): CI fails at
 the verdict, with the shared tool ``../shared/tools/loc.py`` wherever that exists.
 """
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import load_script as load_module
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "demystify"
 SHARED_TOOL = REPO.parent / "shared" / "tools" / "loc.py"
-
-
-def load_module(name: str, path: Path):
-    """Import a script by its path (the tests folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 loc_counter = load_module("loc_counter", REPO / "tests" / "loc_counter.py")

@@ -8,21 +8,18 @@ checked again behind a dense layer, so the chain into parameters is covered.
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+from strategies import FEW, matrices
 
 import demystify as dm
 
 TOLERANCE = 1e-6
-FEW = settings(max_examples=25, deadline=None)
-values = st.floats(-4.0, 4.0, allow_nan=False, allow_infinity=False, width=64)
 
 
-@st.composite
-def scores(draw, min_columns=1):
-    shape = (draw(st.integers(1, 6)), draw(st.integers(min_columns, 5)))
-    return draw(hnp.arrays(np.float64, shape, elements=values))
+def scores(min_columns=1):
+    """Scores in [-4, 4], 1-6 rows and `min_columns`-5 columns (`strategies.matrices`)."""
+    return matrices(bound=4.0, columns=(min_columns, 5))
 
 
 def check(loss, pred, target):

@@ -56,6 +56,30 @@ def _walk(network, x, grad_out, kind: str):
     return grad, [np.array(p.grad) for p in network.parameters()]
 
 
+# each known mistake of sequential_backward: its hint, by the name `_walk` knows it by
+_WALK_HINTS = {
+    "first to last": "the layers were walked from the first to the last; backward goes the other "
+    "way, from the last layer to the first: for layer in reversed(layers)",
+    "not handed on": "every layer got the same grad_out: hand each layer what the layer after it "
+    "returned, and return what the first layer hands back",
+    "first layer left out": "the first layer (layers[0]) was left out: walk every layer, down to "
+    "index 0",
+    "twice": "the gradients are twice too big: backward *adds* into .grad, so call each layer's "
+    "backward once",
+}
+
+
+def _mistaken_walks(sizes, activation, seed: int, x, grad_out) -> dict:
+    """What each known mistake returns on this case (None: it cannot even run)."""
+    variants = {}
+    for kind in _WALK_HINTS:
+        try:
+            variants[kind] = _walk(_network(sizes, activation, seed), x, grad_out, kind)
+        except Exception:  # e.g. a shape mismatch: on this case the mistake stops with an error
+            variants[kind] = None
+    return variants
+
+
 @checker
 def sequential_backward(run, sequential_backward):
     """Check ``sequential_backward(layers, grad_out) -> grad_x``: every layer's backward, from the
@@ -66,12 +90,7 @@ def sequential_backward(run, sequential_backward):
         grad_out = rng.normal(size=(batch, sizes[-1]))
         seed = 10 + number
         expected, expected_grads = _walk(_network(sizes, activation, seed), x, grad_out, "right")
-        variants = {}  # what each known mistake returns on this case (None: it cannot even run)
-        for kind in ("first to last", "not handed on", "first layer left out", "twice"):
-            try:
-                variants[kind] = _walk(_network(sizes, activation, seed), x, grad_out, kind)
-            except Exception:  # e.g. a shape mismatch: on this case the mistake stops with an error
-                variants[kind] = None
+        variants = _mistaken_walks(sizes, activation, seed, x, grad_out)
 
         learner = _network(sizes, activation, seed)
         learner.forward(x)  # the layers' caches hold this forward pass, as after model.forward
@@ -81,32 +100,13 @@ def sequential_backward(run, sequential_backward):
         kinds = " -> ".join(type(layer).__name__ for layer in learner.layers)
         run.case = f"{number}, {kinds}, with {describe({'x': x, 'grad_out': grad_out})}"
         received = run.call(sequential_backward, "sequential_backward", args)
-        walked_forward = (
-            "the layers were walked from the first to the last; backward goes the other way, "
-            "from the last layer to the first: for layer in reversed(layers)",
-            "first to last",
-        )
-        not_handed_on = (
-            "every layer got the same grad_out: hand each layer what the layer after it "
-            "returned, and return what the first layer hands back",
-            "not handed on",
-        )
-        first_left_out = (
-            "the first layer (layers[0]) was left out: walk every layer, down to index 0",
-            "first layer left out",
-        )
-        twice = (
-            "the gradients are twice too big: backward *adds* into .grad, so call each "
-            "layer's backward once",
-            "twice",
-        )
         run.compare(
             "the returned gradient dL/dx",
             expected,
             received,
             mistakes=[
-                (hint, variants[kind][0])
-                for hint, kind in (walked_forward, not_handed_on, first_left_out)
+                (_WALK_HINTS[kind], variants[kind][0])
+                for kind in ("first to last", "not handed on", "first layer left out")
                 if variants[kind] is not None
             ]
             + [
@@ -125,8 +125,8 @@ def sequential_backward(run, sequential_backward):
                 want,
                 np.array(got),
                 mistakes=[
-                    (hint, variants[kind][1][index])
-                    for hint, kind in (walked_forward, not_handed_on, twice, first_left_out)
+                    (_WALK_HINTS[kind], variants[kind][1][index])
+                    for kind in ("first to last", "not handed on", "twice", "first layer left out")
                     if variants[kind] is not None
                 ],
             )

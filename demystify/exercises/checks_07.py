@@ -37,6 +37,48 @@ def _entry(flat_index, shape) -> np.ndarray:
     return np.array(np.unravel_index(flat_index, shape), dtype=float)
 
 
+def _entry_mistakes(delta, after, expected, flat: int) -> list:
+    """The entries the known mistakes of largest_change give, each with its hint."""
+    return [
+        (
+            "that entry went up the most, but another moved further *down*: compare "
+            "sizes, np.abs(after - before)",
+            _entry(np.argmax(delta), delta.shape),
+        ),
+        (
+            "that is the largest weight, not the largest change: subtract the snapshots "
+            "first, after - before",
+            _entry(np.argmax(np.abs(after)), delta.shape),
+        ),
+        (
+            "row and column look swapped: i is the row (the unit the arrow comes from), "
+            "j the column (the unit it goes to)",
+            expected[::-1],
+        ),
+        (
+            "np.argmax gives one flat index; np.unravel_index(flat, delta.shape) turns it "
+            "into (row, column) (divmod needs the number of columns, not of rows)",
+            np.array(divmod(flat, delta.shape[0]), dtype=float),
+        ),
+    ]
+
+
+def _change_mistakes(delta, after, row: int, col: int) -> list:
+    """The changes the known mistakes of largest_change give for entry (row, col)."""
+    sign = (
+        "keep the sign: the change is after - before, negative when the weight went down "
+        "(not before - after, nor its size)"
+    )
+    return [
+        (sign, -delta[row, col]),
+        (sign, abs(delta[row, col])),
+        (
+            "that is the weight itself after the steps; the change is after - before",
+            after[row, col],
+        ),
+    ]
+
+
 @checker
 def largest_change(run, largest_change):
     """Check ``largest_change(before, after) -> (i, j, change)``: the entry of a weight matrix
@@ -63,44 +105,12 @@ def largest_change(run, largest_change):
             "the entry (i, j)",
             expected,
             where,
-            mistakes=[
-                (
-                    "that entry went up the most, but another moved further *down*: compare "
-                    "sizes, np.abs(after - before)",
-                    _entry(np.argmax(delta), delta.shape),
-                ),
-                (
-                    "that is the largest weight, not the largest change: subtract the snapshots "
-                    "first, after - before",
-                    _entry(np.argmax(np.abs(after)), delta.shape),
-                ),
-                (
-                    "row and column look swapped: i is the row (the unit the arrow comes from), "
-                    "j the column (the unit it goes to)",
-                    expected[::-1],
-                ),
-                (
-                    "np.argmax gives one flat index; np.unravel_index(flat, delta.shape) turns it "
-                    "into (row, column) (divmod needs the number of columns, not of rows)",
-                    np.array(divmod(flat, delta.shape[0]), dtype=float),
-                ),
-            ],
-        )
-        sign = (
-            "keep the sign: the change is after - before, negative when the weight went down "
-            "(not before - after, nor its size)"
+            mistakes=_entry_mistakes(delta, after, expected, flat),
         )
         run.compare(
             f"the change of entry ({row}, {col})",
             delta[row, col],
             change,
             scalar=True,
-            mistakes=[
-                (sign, -delta[row, col]),
-                (sign, abs(delta[row, col])),
-                (
-                    "that is the weight itself after the steps; the change is after - before",
-                    after[row, col],
-                ),
-            ],
+            mistakes=_change_mistakes(delta, after, row, col),
         )

@@ -133,6 +133,24 @@ def _mistakes(x: np.ndarray, expected: np.ndarray) -> list:
     ]
 
 
+def _logsumexp_inputs() -> list[np.ndarray]:
+    """The scores logsumexp is checked on; the third are very large (no naive exp survives)."""
+    rngs = cases((0, 1, 2, 3))
+    large = np.array(
+        [
+            [1000.0, 999.0, 998.0, 990.0],
+            [-1000.0, -1001.0, -1003.0, -999.5],
+            [710.0, 0.0, -710.0, 300.0],
+        ]
+    )  # exp(1000) is inf and exp(-1000) is 0 in float64
+    return [
+        3 * rngs[0].normal(size=(4, 4)),
+        3 * rngs[1].normal(size=(5, 3)),
+        large,
+        rngs[3].normal(size=(1, 6)),
+    ]
+
+
 @checker
 def logsumexp(run, logsumexp):
     """Check ``logsumexp(x) -> (batch,)``, log sum_j exp(x[i, j]) per row, on every backend here.
@@ -142,20 +160,7 @@ def logsumexp(run, logsumexp):
     the rest of ``dm.available_backends()``, with ``x`` moved there by
     ``dm.asarray``, and the answer must come back as that backend's array.
     """
-    rngs = cases((0, 1, 2, 3))
-    large = np.array(
-        [
-            [1000.0, 999.0, 998.0, 990.0],
-            [-1000.0, -1001.0, -1003.0, -999.5],
-            [710.0, 0.0, -710.0, 300.0],
-        ]
-    )  # exp(1000) is inf and exp(-1000) is 0 in float64
-    inputs = [
-        3 * rngs[0].normal(size=(4, 4)),
-        3 * rngs[1].normal(size=(5, 3)),
-        large,
-        rngs[3].normal(size=(1, 6)),
-    ]
+    inputs = _logsumexp_inputs()
     for number, x in enumerate(inputs, start=1):
         expected = _reference(x)
         before = run.passed

@@ -51,6 +51,44 @@ def _mean(trained, shares):
     return [sum(share * w for share, w in zip(shares, layer)) for layer in zip(*trained)]
 
 
+def _round_mistakes(args: tuple, trained: list, shares: list) -> list:
+    """What each known mistake of averaging_round returns, with its hint; `args` are the
+    round's ``(weights, make_model, make_optimizer, loss, blocks, batch_size, seeds)``."""
+    blocks, seeds = args[4], args[6]
+    even = [1 / len(blocks)] * len(blocks)
+    return [
+        (
+            "a plain mean counts a small block as much as a big one: weight block k by its "
+            "share of the rows, n_k / N",
+            _mean(trained, even),
+        ),
+        (
+            "that is a sum of the blocks' weights; weight each by n_k / N (the shares add "
+            "up to 1, so the result is an average)",
+            _mean(trained, [1.0] * len(blocks)),
+        ),
+        (
+            "every block must start from the same `weights` (the round's), not from the "
+            "weights the previous block ended with",
+            _mean(_trained(*args, start="sequential"), shares),
+        ),
+        (
+            "that is the last block's training alone, continued from block to block: train "
+            "each block from `weights`, then average",
+            _trained(*args, start="sequential")[-1],
+        ),
+        (
+            "start every block from `weights` (model.set_weights(weights)): make_model() "
+            "alone gives freshly drawn, untrained weights",
+            _mean(_trained(*args, start="fresh"), shares),
+        ),
+        (
+            "block k shuffles with its own seed, seeds[k], not all with the same one",
+            _mean(_trained(*args[:-1], [seeds[0]] * len(blocks)), shares),
+        ),
+    ]
+
+
 @checker
 def averaging_round(run, averaging_round):
     """Check ``averaging_round(weights, make_model, make_optimizer, loss, blocks, ...)``.
@@ -89,38 +127,7 @@ def averaging_round(run, averaging_round):
         trained = _trained(*args)
         shares = [len(X) / sum(sizes) for X, _ in blocks]
         expected = _mean(trained, shares)
-        even = [1 / len(blocks)] * len(blocks)
-        mistakes = [
-            (
-                "a plain mean counts a small block as much as a big one: weight block k by its "
-                "share of the rows, n_k / N",
-                _mean(trained, even),
-            ),
-            (
-                "that is a sum of the blocks' weights; weight each by n_k / N (the shares add "
-                "up to 1, so the result is an average)",
-                _mean(trained, [1.0] * len(blocks)),
-            ),
-            (
-                "every block must start from the same `weights` (the round's), not from the "
-                "weights the previous block ended with",
-                _mean(_trained(*args, start="sequential"), shares),
-            ),
-            (
-                "that is the last block's training alone, continued from block to block: train "
-                "each block from `weights`, then average",
-                _trained(*args, start="sequential")[-1],
-            ),
-            (
-                "start every block from `weights` (model.set_weights(weights)): make_model() "
-                "alone gives freshly drawn, untrained weights",
-                _mean(_trained(*args, start="fresh"), shares),
-            ),
-            (
-                "block k shuffles with its own seed, seeds[k], not all with the same one",
-                _mean(_trained(*args[:-1], [seeds[0]] * len(blocks)), shares),
-            ),
-        ]
+        mistakes = _round_mistakes(args, trained, shares)
         for index, (name, want, got) in enumerate(zip(names, expected, received)):
             run.compare(
                 f"the averaged {name}",
