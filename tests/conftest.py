@@ -34,6 +34,7 @@ LANES = {
     "test_evolve.py": ("part10",),
     "test_gpu_check.py": ("gpu", "part08"),
     "test_gpu_wheels.py": ("gpu",),
+    "test_lab_setup.py": ("part07",),
     "test_layers.py": ("part01", "part02"),
     "test_load_untrusted.py": ("part06",),
     "test_losses.py": ("part03",),
