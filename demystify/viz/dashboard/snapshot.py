@@ -144,7 +144,7 @@ def draw_surface(dashboard, ax) -> None:
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.tick_params(labelsize=7)
-    ax.set_title("what the network predicts (dots: train, rings: test)", fontsize=9)
+    ax.set_title("what the network predicts\n(dots: train, rings: test)", fontsize=9)
 
 
 def _class_image(probabilities: np.ndarray, size: int, classes: int) -> np.ndarray:
@@ -195,8 +195,8 @@ def draw_matrices(dashboard, fig) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
     fig.suptitle(
-        f"weights at step {history.steps[k]} (one scale, ±{limit:.2f}) and, below, the change "
-        f"the last step made (±{moved:.2g}): row i → column j is the arrow i → j",
+        f"weights at step {history.steps[k]} (one colour scale, ±{limit:.2f}); below, the last "
+        f"step's change (±{moved:.2g})\nrow i → column j is the arrow from unit i to unit j",
         fontsize=9,
     )
 
