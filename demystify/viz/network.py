@@ -57,6 +57,28 @@ def dense_layers(model) -> list[tuple[int, object]]:
     ]
 
 
+class _Layout:
+    """Where the units sit: one centred column per layer of units, unit 0 at the top."""
+
+    def __init__(self, sizes: list[int], max_units: int, radius: float) -> None:
+        self.sizes, self.max_units, self.radius = sizes, max_units, radius
+        self.shown = [_shown_units(n, max_units) for n in sizes]
+        self.slots = [len(s) + (n > len(s)) for n, s in zip(sizes, self.shown)]  # + the ⋮
+        self.tallest = max(self.slots)
+        self.spread = max(2.0, 0.42 * self.tallest)  # tall columns further apart: arrows show
+
+    def position(self, column: int, unit: int) -> tuple[float, float]:
+        """The centre of `unit`'s circle in `column` (x, y)."""
+        slot = self.shown[column].index(unit)
+        if slot >= self.ellipsis_slot and self.sizes[column] > self.max_units:
+            slot += 1  # below the ellipsis
+        return self.spread * column, (self.slots[column] - 1) / 2.0 - slot
+
+    @property
+    def ellipsis_slot(self) -> int:
+        return (self.max_units + 1) // 2
+
+
 def draw_network(
     model,
     ax=None,
@@ -89,128 +111,160 @@ def draw_network(
         raise ValueError(f"draw_network: max_units must be at least 2, got {max_units}")
     if layer is not None and not 0 <= layer < len(dense):
         raise ValueError(f"draw_network: layer must be in 0..{len(dense) - 1}, got {layer}")
-    layers = list(getattr(model, "layers", [model]))
-    sizes = [dense[0][1].n_in] + [d.n_out for _, d in dense]
-    shown = [_shown_units(n, max_units) for n in sizes]
-    slots = [len(units_) + (n > len(units_)) for n, units_ in zip(sizes, shown)]  # + the ⋮
-    tallest = max(slots)
-    spread = max(2.0, 0.42 * tallest)  # tall columns stand further apart: arrows stay visible
-    focus_arrows = {(k, i, j) for k, i, j in arrows}
-    focus_units = {(c, u) for c, u in units}
-
-    def position(column, unit):  # centred columns, unit 0 at the top
-        slot = shown[column].index(unit)
-        if slot >= (max_units + 1) // 2 and sizes[column] > max_units:
-            slot += 1  # below the ellipsis
-        return spread * column, (slots[column] - 1) / 2.0 - slot
-
+    where = _Layout([dense[0][1].n_in] + [d.n_out for _, d in dense], max_units, radius)
     if ax is None:
-        fig, (ax,) = new_axes(1, panel=(0.9 * spread * len(sizes) + 1.5, 0.55 * tallest + 1.5))
+        panel = (0.9 * where.spread * len(where.sizes) + 1.5, 0.55 * where.tallest + 1.5)
+        _, (ax,) = new_axes(1, panel=panel)
     weights = [np.asarray(to_numpy(d.weights.value), dtype=float) for _, d in dense]
     limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
-    norm, cmap = Normalize(-limit, limit), colormaps[WEIGHT_CMAP]
+    focus_arrows = {(k, i, j) for k, i, j in arrows}
     for k, w in enumerate(weights):
-        segments, colours, widths, focused = [], [], [], []
-        for i in shown[k]:
-            for j in shown[k + 1]:
-                (x0, y0), (x1, y1) = position(k, i), position(k + 1, j)
-                segment = [(x0 + radius, y0), (x1 - radius, y1)]
-                width = 0.3 + 2.7 * abs(w[i, j]) / limit
-                if (k, i, j) in focus_arrows:
-                    focused.append((segment, cmap(norm(w[i, j])), width, w[i, j]))
-                    continue
-                segments.append(segment)
-                if layer is not None and k != layer:
-                    colours.append(FADED)
-                else:  # behind the focused arrows, if any, their layer's others are paler
-                    colours.append(cmap(norm(w[i, j]), alpha=0.35 if focus_arrows else 1.0))
-                widths.append(width)
-        ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1))
-        for segment, colour, width, value in focused:  # on top, outlined, with the number
-            ax.add_collection(
-                LineCollection([segment], colors=["k"], linewidths=[width + 2.4], zorder=1.5)
-            )
-            ax.add_collection(
-                LineCollection([segment], colors=[colour], linewidths=[width + 1], zorder=1.6)
-            )
-            (x0, y0), (x1, y1) = segment
-            ax.text(
-                x0 + 0.3 * (x1 - x0),
-                y0 + 0.3 * (y1 - y0),
-                f"{value:.2f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                zorder=5,
-                bbox=dict(facecolor="white", edgecolor=FOCUS, pad=1.2, lw=0.8),
-            )
-        if backward and layer in (None, k):  # heads on the left: the gradient flows back
-            for i in shown[k]:
-                x0, y0 = position(k, i)
-                _head(ax, (x0 + radius, y0), (x0 + radius + 0.35, y0), FOCUS)
-        else:  # heads on the right: the data flows forward
-            for j in shown[k + 1]:
-                x1, y1 = position(k + 1, j)
-                _head(ax, (x1 - radius, y1), (x1 - radius - 0.35, y1), "0.35")
+        _draw_arrows(ax, where, k, (w, limit), layer, focus_arrows)
+        _draw_heads(ax, where, k, backward and layer in (None, k))
         if names:
-            position_in_model = dense[k][0]
-            ax.text(
-                spread * (k + 0.5),
-                tallest / 2.0 + 0.1,
-                f"{position_in_model}.weights",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                color="k" if layer in (None, k) else "0.6",
-                fontweight="bold" if layer == k else "normal",
-            )
-    after = {id(d): layers[p + 1] for p, d in dense if p + 1 < len(layers)}
-    for column, (n, units_) in enumerate(zip(sizes, shown)):
-        for unit in units_:
-            x, y = position(column, unit)
-            face = (
-                "#d9e8f5" if column == 0 else ("#fde2c8" if column == len(sizes) - 1 else "white")
-            )
-            focused = (column, unit) in focus_units
-            ax.add_patch(
-                Circle(
-                    (x, y),
-                    radius,
-                    facecolor=to_rgba(FOCUS, 0.85) if focused else face,
-                    edgecolor="k",
-                    lw=2.0 if focused else 1.0,
-                    zorder=3,
-                )
-            )
-            if len(units_) <= 12:
-                size = 8 if unit < 10 else 6  # two digits still inside the circle
-                ax.text(x, y, str(unit), ha="center", va="center", fontsize=size, zorder=4)
-        if n > len(units_):
-            ax.text(
-                spread * column,
-                (slots[column] - 1) / 2.0 - (max_units + 1) // 2,
-                "⋮",
-                ha="center",
-                va="center",
-                fontsize=14,
-                zorder=4,
-                bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
-            )
-        label = "input" if column == 0 else ("output" if column == len(sizes) - 1 else "hidden")
-        activation = after.get(id(dense[column - 1][1])) if column else None
-        if activation is not None and not hasattr(activation, "weights"):
-            label += f"\n→ {type(activation).__name__}"
-        ax.text(
-            spread * column,
-            -tallest / 2.0,
-            f"{label}\n{n} unit{'s' if n > 1 else ''}",
-            ha="center",
-            va="top",
-            fontsize=8,
+            _draw_name(ax, where, k, f"{dense[k][0]}.weights", layer)
+    focus_units = {(c, u) for c, u in units}
+    for column in range(len(where.sizes)):
+        _draw_units(ax, where, column, focus_units)
+        _draw_label(ax, where, column, _activation_after(model, dense, column))
+    _frame(ax, where)
+    return ax.figure
+
+
+def _draw_arrows(ax, where: _Layout, k: int, weights, layer, focus_arrows) -> None:
+    """The arrows of dense layer `k`, ``weights = (w, limit)``: colour = sign, width = size
+    (the largest weight of all layers, `limit`, is the darkest and widest)."""
+    (w, limit), radius = weights, where.radius
+    norm, cmap = Normalize(-limit, limit), colormaps[WEIGHT_CMAP]
+    segments, colours, widths, focused = [], [], [], []
+    for i in where.shown[k]:
+        for j in where.shown[k + 1]:
+            (x0, y0), (x1, y1) = where.position(k, i), where.position(k + 1, j)
+            segment = [(x0 + radius, y0), (x1 - radius, y1)]
+            width = 0.3 + 2.7 * abs(w[i, j]) / limit
+            if (k, i, j) in focus_arrows:
+                focused.append((segment, cmap(norm(w[i, j])), width, w[i, j]))
+                continue
+            segments.append(segment)
+            if layer is not None and k != layer:
+                colours.append(FADED)
+            else:  # behind the focused arrows, if any, their layer's others are paler
+                colours.append(cmap(norm(w[i, j]), alpha=0.35 if focus_arrows else 1.0))
+            widths.append(width)
+    ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1))
+    for segment, colour, width, value in focused:
+        _draw_focused_arrow(ax, segment, colour, width, value)
+
+
+def _draw_focused_arrow(ax, segment, colour, width: float, value: float) -> None:
+    """One picked-out arrow: on top, outlined, with its weight written on it."""
+    ax.add_collection(LineCollection([segment], colors=["k"], linewidths=[width + 2.4], zorder=1.5))
+    ax.add_collection(
+        LineCollection([segment], colors=[colour], linewidths=[width + 1], zorder=1.6)
+    )
+    (x0, y0), (x1, y1) = segment
+    ax.text(
+        x0 + 0.3 * (x1 - x0),
+        y0 + 0.3 * (y1 - y0),
+        f"{value:.2f}",
+        ha="center",
+        va="center",
+        fontsize=8,
+        zorder=5,
+        bbox=dict(facecolor="white", edgecolor=FOCUS, pad=1.2, lw=0.8),
+    )
+
+
+def _draw_heads(ax, where: _Layout, k: int, backward: bool) -> None:
+    """Arrow heads of layer `k`: on the right (data flows forward) or the left (gradient back)."""
+    radius = where.radius
+    if backward:
+        for i in where.shown[k]:
+            x0, y0 = where.position(k, i)
+            _head(ax, (x0 + radius, y0), (x0 + radius + 0.35, y0), FOCUS)
+    else:
+        for j in where.shown[k + 1]:
+            x1, y1 = where.position(k + 1, j)
+            _head(ax, (x1 - radius, y1), (x1 - radius - 0.35, y1), "0.35")
+
+
+def _draw_name(ax, where: _Layout, k: int, name: str, layer: int | None) -> None:
+    """The weight matrix's name (``"0.weights"``) above the arrows of layer `k`."""
+    ax.text(
+        where.spread * (k + 0.5),
+        where.tallest / 2.0 + 0.1,
+        name,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        color="k" if layer in (None, k) else "0.6",
+        fontweight="bold" if layer == k else "normal",
+    )
+
+
+def _draw_units(ax, where: _Layout, column: int, focus_units) -> None:
+    """A column's circles with their numbers, and its ellipsis if some units are left out."""
+    last = len(where.sizes) - 1
+    face = "#d9e8f5" if column == 0 else ("#fde2c8" if column == last else "white")
+    for unit in where.shown[column]:
+        x, y = where.position(column, unit)
+        focused = (column, unit) in focus_units
+        circle = Circle(
+            (x, y),
+            where.radius,
+            facecolor=to_rgba(FOCUS, 0.85) if focused else face,
+            edgecolor="k",
+            lw=2.0 if focused else 1.0,
+            zorder=3,
         )
-    # room for the labels, which keep their size in points while a tall network shrinks
-    ax.set_xlim(-0.8 - 0.05 * tallest, spread * (len(sizes) - 1) + 0.8 + 0.05 * tallest)
+        ax.add_patch(circle)
+        if len(where.shown[column]) <= 12:
+            size = 8 if unit < 10 else 6  # two digits still inside the circle
+            ax.text(x, y, str(unit), ha="center", va="center", fontsize=size, zorder=4)
+    if where.sizes[column] > len(where.shown[column]):
+        ax.text(
+            where.spread * column,
+            (where.slots[column] - 1) / 2.0 - where.ellipsis_slot,
+            "⋮",
+            ha="center",
+            va="center",
+            fontsize=14,
+            zorder=4,
+            bbox=dict(facecolor="white", edgecolor="none", pad=0.5),
+        )
+
+
+def _activation_after(model, dense, column: int):
+    """The layer after the Dense layer whose outputs are `column`, if it has no weights."""
+    if column == 0:
+        return None
+    layers = list(getattr(model, "layers", [model]))
+    position = dense[column - 1][0] + 1
+    after = layers[position] if position < len(layers) else None
+    return None if after is None or hasattr(after, "weights") else after
+
+
+def _draw_label(ax, where: _Layout, column: int, activation) -> None:
+    """Under a column: input/hidden/output, the activation that follows, how many units."""
+    last = len(where.sizes) - 1
+    label = "input" if column == 0 else ("output" if column == last else "hidden")
+    if activation is not None:
+        label += f"\n→ {type(activation).__name__}"
+    n = where.sizes[column]
+    ax.text(
+        where.spread * column,
+        -where.tallest / 2.0,
+        f"{label}\n{n} unit{'s' if n > 1 else ''}",
+        ha="center",
+        va="top",
+        fontsize=8,
+    )
+
+
+def _frame(ax, where: _Layout) -> None:
+    """Room for the labels, which keep their size in points while a tall network shrinks."""
+    tallest, right = where.tallest, where.spread * (len(where.sizes) - 1)
+    ax.set_xlim(-0.8 - 0.05 * tallest, right + 0.8 + 0.05 * tallest)
     ax.set_ylim(-tallest / 2.0 - 1.3 - 0.1 * tallest, tallest / 2.0 + (0.5 + 0.06 * tallest))
     ax.set_aspect("equal")
     ax.axis("off")
-    return ax.figure
