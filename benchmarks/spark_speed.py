@@ -41,6 +41,9 @@ each, whose executors run a Python without demystify, so it is shipped to them
 as to a real cluster's), with ``dms.fit`` full batch, MLlib and the fixed costs
 measured on it the same way. Its empty job refits the cost model's fixed cost
 ``t_job``: a job that crosses processes, as on a cluster of machines.
+
+The job and the systems themselves are in benchmarks/spark_systems.py; here are the
+measurement, the cost model and the report.
 """
 
 from __future__ import annotations
@@ -56,14 +59,18 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # spark_systems, when run by path
+from spark_systems import (  # noqa: E402
+    SIZES,
+    communication_step,
+    data,
+    empty_job,
+    parameter_count,
+    systems,
+    vector_frame,
+)
 
-import demystify as dm  # noqa: E402
-
-SIZES = (784, 256, 128, 10)
 CLUSTER_SYSTEMS = ("dms.fit full batch", "MLlib MLP gd")
-LR = 0.01
-BATCH = 32  # minibatch size of the averaging and local minibatch rows
-LOCAL_EPOCHS = 2  # averaging's local epochs a round (notebook 09 counts rounds with these)
 MNIST_ROWS = 60_000  # the predictions are for the whole MNIST training set
 TARGETS = [  # (label, system, peer, bound): time of system / time of peer <= bound
     ("dms.fit step <= 1.0x MLlib MLP (gd) iteration", "dms.fit full batch", "MLlib MLP gd", 1.0),
@@ -74,147 +81,6 @@ TARGETS = [  # (label, system, peer, bound): time of system / time of peer <= bo
         1.3,
     ),
 ]
-
-
-def network(seed: int = 0) -> dm.Sequential:
-    return dm.Sequential(
-        [dm.Dense(784, 256), dm.ReLU(), dm.Dense(256, 128), dm.ReLU(), dm.Dense(128, 10)],
-        seed=seed,
-    )
-
-
-def parameter_count() -> int:
-    return sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:]))
-
-
-def data(rows: int):
-    rng = np.random.default_rng(0)
-    return rng.random((rows, SIZES[0]), dtype=np.float32), rng.integers(0, SIZES[-1], rows)
-
-
-def vector_frame(spark, X, y, cores: int):
-    """(X, y) as a cached DataFrame: an ml Vector column "features", a double column "label"."""
-    import pandas as pd
-    from pyspark.ml.functions import array_to_vector
-
-    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # NumPy -> Spark, fast
-    table = pd.DataFrame({"features": list(X.astype(np.float64)), "label": y.astype(np.float64)})
-    frame = spark.createDataFrame(table).repartition(cores)
-    frame = frame.select(array_to_vector("features").alias("features"), "label").cache()
-    frame.count()
-    return frame
-
-
-class Clock(dm.Callback):
-    """Seconds since the call began, noted at the end of every epoch (the set-up included)."""
-
-    def __init__(self, start: float):
-        self.start, self.marks = start, []
-
-    def on_epoch_end(self, epoch, logs):
-        self.marks.append(time.perf_counter() - self.start)
-
-
-def systems(spark, frame, X, y, cores: int) -> dict:
-    """name -> train(epochs) -> the epoch-end marks (seconds), or for MLlib only the total."""
-    from demystify import spark as dms
-
-    def spark_fit(**options):
-        def train(epochs):
-            clock, model = Clock(time.perf_counter()), network()
-            dms.fit(
-                model,
-                dm.SoftmaxCrossEntropy(),
-                dm.SGD(model.parameters(), lr=LR),
-                frame,
-                epochs,
-                spark=spark,
-                callbacks=[clock],
-                **options,
-            )
-            return clock.marks
-
-        return train
-
-    def mllib(epochs):
-        from pyspark.ml.classification import MultilayerPerceptronClassifier
-
-        start = time.perf_counter()
-        MultilayerPerceptronClassifier(
-            layers=list(SIZES), solver="gd", maxIter=epochs, tol=0.0, stepSize=LR, seed=0
-        ).fit(frame)
-        return [time.perf_counter() - start]  # no hook inside its loop: the whole run only
-
-    def local_fit(batch_size):
-        def train(epochs):
-            clock, model = Clock(time.perf_counter()), network()
-            with blas_threads(cores):
-                dm.fit(
-                    model,
-                    dm.SoftmaxCrossEntropy(),
-                    dm.SGD(model.parameters(), lr=LR),
-                    X,
-                    y,
-                    epochs=epochs,
-                    batch_size=batch_size or len(X),
-                    verbose=0,
-                    callbacks=[clock],
-                )
-            return clock.marks
-
-        return train
-
-    return {
-        "dms.fit full batch": spark_fit(),
-        "MLlib MLP gd": mllib,
-        "local dm.fit full batch": local_fit(None),
-        f"dms.fit average, batch {BATCH}, {LOCAL_EPOCHS} local epochs": spark_fit(
-            mode="average", batch_size=BATCH, local_epochs=LOCAL_EPOCHS
-        ),
-        f"local dm.fit, batch {BATCH}": local_fit(BATCH),
-    }
-
-
-def blas_threads(threads: int):
-    """NumPy's BLAS held to `threads` threads (threadpoolctl), or left as it is."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        from contextlib import nullcontext
-
-        return nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
-def empty_job(spark, cores: int) -> float:
-    """One Spark job doing nothing: a Python task per core, each consuming its rows."""
-    rdd = spark.sparkContext.parallelize(range(cores), cores)
-    start = time.perf_counter()
-    rdd.mapPartitions(lambda rows: [sum(1 for _ in rows)]).collect()
-    return time.perf_counter() - start
-
-
-def communication_step(spark, cores: int) -> float:
-    """A step without arithmetic: broadcast the model, every task returns zero gradients, add."""
-    from pyspark import cloudpickle
-
-    sc, model = spark.sparkContext, network()
-    shapes = [p.shape for p in model.parameters()]
-
-    def zeros(rows, shared):
-        for _ in rows:
-            pass
-        yield [np.zeros(shape, np.float32) + len(shared.value) * 0 for shape in shapes]
-
-    def add(a, b):
-        return [x + y for x, y in zip(a, b)]
-
-    rdd = sc.parallelize(range(cores), cores)
-    start = time.perf_counter()
-    shared = sc.broadcast(cloudpickle.dumps(model))
-    rdd.mapPartitions(lambda rows: zeros(rows, shared)).treeReduce(add)
-    shared.destroy()
-    return time.perf_counter() - start
 
 
 def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=print, cluster=None):
@@ -257,6 +123,20 @@ def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=prin
         load.append(os.getloadavg()[0])
     spark_master = spark.sparkContext.master
     spark.stop()
+    return {
+        "cores": cores,
+        "master": spark_master,
+        "rows": len(X),
+        "steps": steps,
+        "rounds": rounds,
+        "load": load,
+        "seconds": time.perf_counter() - start,
+        "results": steps_and_setups(marks, fixed, steps),
+    }
+
+
+def steps_and_setups(marks: dict, fixed: dict, steps: int) -> dict:
+    """name -> its step and set-up seconds, medians over the rounds (see `measure`)."""
     results = {}
     for name, runs in marks.items():
         if all(len(run) == 2 for run in runs):  # (T(1), T(1 + steps))
@@ -268,16 +148,7 @@ def measure(cores: int, X, y, steps: int, rounds: int, only_cost: bool, log=prin
         results[name] = {"step": step, "setup": setup}
     for name, values in fixed.items():
         results[name] = {"step": float(np.median(values)), "setup": None}
-    return {
-        "cores": cores,
-        "master": spark_master,
-        "rows": len(X),
-        "steps": steps,
-        "rounds": rounds,
-        "load": load,
-        "seconds": time.perf_counter() - start,
-        "results": results,
-    }
+    return results
 
 
 def fit_cost_model(one: dict, many: dict, parameters: int) -> dict:
@@ -345,8 +216,21 @@ def report(many: dict, one: dict, log=print) -> dict:
         seen = measured["results"]["dms.fit full batch"]["step"]
         parts = predicted_step(model, measured["rows"], P, M)
         log(f"  local[{M}]: measured {seen:.3f} s, model {sum(parts.values()):.3f} s")
-    # the local target's row count, from this run's local[cores] figures: a step is a fixed part
-    # (the communication-only step) plus a part that grows with the rows, as local's does
+    return {
+        "targets": verdicts,
+        "rows_for_local_target": rows_for_local_target(many, log),
+        "cost_model": model,
+        "predictions": predictions(model, P, log),
+    }
+
+
+def rows_for_local_target(many: dict, log=print) -> int | None:
+    """The row count from which dms.fit's step is within the local target, from local[cores].
+
+    A step is a fixed part (the communication-only step) plus a part that grows with
+    the rows, as local's does.
+    """
+    r, cores = many["results"], many["cores"]
     local, fixed, N = (
         r["local dm.fit full batch"]["step"],
         r["communication-only step"]["step"],
@@ -364,7 +248,12 @@ def report(many: dict, one: dict, log=print) -> dict:
             else "no row count: per row alone it is more than 1.3x slower"
         )
     )
-    predictions = {}
+    return rows_needed
+
+
+def predictions(model: dict, P: int, log=print) -> dict:
+    """The cost model's seconds per step on 1 to 64 machines, for P and 100 P parameters."""
+    predicted = {}
     for label, parameters in (("MNIST-sized", P), ("100x larger", 100 * P)):
         log(
             f"\npredicted seconds per full-batch step, {MNIST_ROWS:,} rows, "
@@ -372,18 +261,13 @@ def report(many: dict, one: dict, log=print) -> dict:
         )
         log("| machines | compute | communication | fixed | step |")
         log("|---|---|---|---|---|")
-        predictions[label] = {}
+        predicted[label] = {}
         for machines in (1, 2, 4, 8, 16, 32, 64):
             parts = predicted_step(model, MNIST_ROWS, parameters, machines)
-            predictions[label][machines] = parts
+            predicted[label][machines] = parts
             cells = " | ".join(f"{value:.3f}" for value in parts.values())
             log(f"| {machines} | {cells} | {sum(parts.values()):.3f} |")
-    return {
-        "targets": verdicts,
-        "rows_for_local_target": rows_needed,
-        "cost_model": model,
-        "predictions": predictions,
-    }
+    return predicted
 
 
 def report_cluster(cluster: dict, many: dict, one: dict, model: dict, log=print) -> dict:

@@ -6,8 +6,10 @@ or notebooks; ``pytest -m part04`` runs what notebook 04 teaches (minitorch's
 ``task0_1`` style). The exercise checkers are marked by the notebook whose
 ``checks_NN`` module holds them, and nbval's notebook cells by their notebook.
 
-Also here: matplotlib's figures closed after every test, and the talk deck built once
-per run (`build`, `deck`) for ``test_slides.py`` and ``test_slides_browser.py``.
+Also here: matplotlib's figures closed after every test, the talk deck built once
+per run (`build`, `deck`) for ``test_slides.py`` and ``test_slides_browser.py``, and the
+local Spark (`sessions`, `spark`) of the ``test_spark*.py`` files that import
+``spark_helpers`` (one session per file).
 """
 
 import re
@@ -45,7 +47,11 @@ LANES = {
     "test_slides.py": ("browser", "slow"),
     "test_slides_browser.py": ("browser", "slow"),
     "test_spark.py": ("spark", "slow", "part09"),
+    "test_spark_averaging.py": ("spark", "slow", "part09"),
+    "test_spark_bad_input.py": ("spark", "slow", "part09"),
     "test_spark_cluster.py": ("spark", "slow", "part09"),
+    "test_spark_data.py": ("spark", "slow", "part09"),
+    "test_spark_failures.py": ("spark", "slow", "part09"),
     "test_spark_speed.py": ("spark", "slow", "part09"),
     "test_stepper.py": ("part04",),
     "test_stepper_consistency.py": ("part04",),
@@ -133,6 +139,24 @@ def close_figures():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# --- a local Spark, one per test file (tests/spark_helpers.py skips a file without PySpark) ---
+
+
+@pytest.fixture(scope="module")
+def sessions():
+    from spark_helpers import Sessions
+
+    shared = Sessions()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def spark(sessions):
+    """A local Spark with 2 cores that tries a failing task up to 4 times."""
+    return sessions.get(task_attempts=4)
 
 
 # --- the talk deck, built once for test_slides and test_slides_browser -------------------------

@@ -23,21 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from spark_cluster import StandaloneCluster, bare_python
+from spark_helpers import RTOL, classifier, rel_error, spiral_data  # (skips without Spark)
 
 import demystify as dm
-
-pytest.importorskip("pyspark", reason='PySpark is optional: pip install "demystify[spark]"')
-if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-    pytest.skip("Spark runs on Java and no `java` was found", allow_module_level=True)
-
-from spark_cluster import StandaloneCluster, bare_python  # noqa: E402
-
-from demystify import spark as dms  # noqa: E402
+from demystify import spark as dms
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-RTOL = 1e-10
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +70,6 @@ def session():
 @pytest.fixture
 def spark(cluster, session):
     return session.get(cluster)
-
-
-def classifier(seed: int = 0):
-    return dm.Sequential([dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 3)], seed=seed, dtype="float64")
-
-
-def spirals(n: int = 120):
-    return dm.datasets.spirals(n=n, classes=3, seed=0)
-
-
-def rel_error(a, b) -> float:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), np.finfo(float).tiny))
 
 
 # --- the README's recipe, first: it needs the cluster's cores free of this process's session ---
@@ -165,7 +146,7 @@ def test_the_executors_were_sent_demystify_and_run_one_blas_thread(spark):
 
 
 def test_full_batch_training_equals_local_fit(spark):
-    X, y = spirals()
+    X, y = spiral_data()
     model, local = classifier(), classifier()
     history = dms.fit(
         model,
@@ -196,7 +177,7 @@ def test_averaging_equals_its_replay_by_hand(spark):
     Block k trains from the round's weights with a fresh optimizer and the
     generator of [seed, round, k]; the round's weights are sum_k (n_k / N) w_k.
     """
-    X, y = spirals(n=100)  # two blocks of 50 rows
+    X, y = spiral_data(n=100)  # two blocks of 50 rows
     model = classifier()
     history = dms.fit(
         model,
@@ -255,7 +236,7 @@ def test_a_worker_killed_mid_fit_changes_nothing(spark, cluster):
     The lost executor's cached handles and block files are rebuilt on the other
     one from the rows. Last in the module: the cluster keeps one worker after it.
     """
-    X, y = spirals(n=200)
+    X, y = spiral_data(n=200)
     model, local = classifier(), classifier()
     executors = spark.sparkContext._jsc.sc().statusTracker().getExecutorInfos
     assert len(executors()) == 3  # the driver and one executor on each worker
