@@ -21,7 +21,7 @@ HAND_STEP, TORCH_STEP = "hand CuPy loop step (the floor)", "PyTorch eager CUDA s
 TIMED_ROWS = 6_400  # each timing runs a piece on at least this many rows, so that a small
 MIN_CALLS = 3  # batch is called often enough (at least MIN_CALLS) to rise above clock noise
 BEST_OF = 3  # the best of this many timings: the others met a hiccup of the machine
-TINY_STEPS = 1e-3  # times train_speed's LR: the weights barely move, every step is alike
+TINY_STEPS = 1e-3  # times train_systems' LR: the weights barely move, every step is alike
 
 
 def _timer(sync, calls: int):
@@ -68,7 +68,7 @@ def _torch_step(X, y, sizes, lr):
 
 def _pieces(setup: dict, rows) -> list:
     """(what, function, waits for the GPU at the end, also its launch time), for one batch."""
-    from train_speed import hand_backward, hand_forward, hand_loss_gradient
+    from train_systems import hand_backward, hand_forward, hand_loss_gradient
 
     import demystify as dm
     from demystify import backend, metrics
@@ -138,7 +138,7 @@ def _device(name: str):
 def _setup(batches, backend: str) -> dict:
     """The network of train_speed.py on the backend, its data, the hand loop's weights, a loss."""
     import numpy as np
-    from train_speed import LR, SIZES, init_weights
+    from train_systems import LR, SIZES, init_weights
 
     import demystify as dm
 
