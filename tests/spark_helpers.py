@@ -111,6 +111,38 @@ def local_full_batch(make_model, loss, make_optimizer, X, y, epochs):
     return model, history
 
 
+def averaging_by_hand(X, y, cuts, rounds: int, seed: int, lr: float = 0.1, batch_size: int = 8):
+    """Replay `mode="average"` with `dm.fit`: the weights and per-round losses it should reach.
+
+    Each round, the block ``X[cuts[k]:cuts[k + 1]]`` trains one epoch from the
+    round's weights with a fresh SGD (no state carried) and the generator of
+    ``[seed, round, k]``; the new weights are sum_k (n_k / N) w_k and the
+    round's loss is the row-weighted mean of the blocks' epoch losses.
+    """
+    weights, losses, total = classifier().get_weights(), [], cuts[-1]
+    for round_number in range(rounds):
+        trained, round_loss = [], 0.0
+        for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
+            part = classifier()
+            part.set_weights(weights)
+            part_history = dm.fit(
+                part,
+                dm.SoftmaxCrossEntropy(),
+                dm.SGD(part.parameters(), lr=lr, momentum=0.9),  # fresh: no state carried
+                X[a:b],
+                y[a:b],
+                epochs=1,
+                batch_size=batch_size,
+                seed=[seed, round_number, k],
+                verbose=0,
+            )
+            trained.append([w * ((b - a) / total) for w in part.get_weights()])
+            round_loss += part_history["loss"][0] * (b - a)
+        weights = [sum(parts) for parts in zip(*trained)]
+        losses.append(round_loss / total)
+    return weights, losses
+
+
 def assert_same_training(spark_model, spark_history, local_model, local_history):
     assert spark_history.keys() == local_history.keys()
     for key in local_history:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from spark_helpers import (
     RTOL,
+    averaging_by_hand,
     classifier,
     digits_split,
     rel_error,
@@ -82,27 +83,7 @@ def test_averaging_is_the_row_weighted_mean_of_each_partitions_training(spark):
         spark=spark,
         partitions=3,
     )
-    weights, cuts, losses = classifier().get_weights(), [0, 33, 66, 100], []
-    for round_number in range(2):
-        trained, round_loss = [], 0.0
-        for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
-            part = classifier()
-            part.set_weights(weights)
-            part_history = dm.fit(
-                part,
-                dm.SoftmaxCrossEntropy(),
-                dm.SGD(part.parameters(), lr=0.1, momentum=0.9),  # fresh: no state carried
-                X[a:b],
-                y[a:b],
-                epochs=1,
-                batch_size=8,
-                seed=[5, round_number, k],
-                verbose=0,
-            )
-            trained.append([w * ((b - a) / 100) for w in part.get_weights()])
-            round_loss += part_history["loss"][0] * (b - a)
-        weights = [sum(parts) for parts in zip(*trained)]
-        losses.append(round_loss / 100)
+    weights, losses = averaging_by_hand(X, y, [0, 33, 66, 100], rounds=2, seed=5)
     for w, v in zip(model.get_weights(), weights):
         assert rel_error(w, v) <= RTOL
     np.testing.assert_allclose(history["loss"], losses, rtol=RTOL)

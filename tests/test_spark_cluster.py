@@ -24,7 +24,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from spark_cluster import StandaloneCluster, bare_python
-from spark_helpers import RTOL, classifier, rel_error, spiral_data  # (skips without Spark)
+from spark_helpers import (  # (skips without Spark)
+    RTOL,
+    averaging_by_hand,
+    classifier,
+    rel_error,
+    spiral_data,
+)
 
 import demystify as dm
 from demystify import spark as dms
@@ -191,28 +197,7 @@ def test_averaging_equals_its_replay_by_hand(spark):
         spark=spark,
         partitions=2,
     )
-    weights, losses = classifier().get_weights(), []
-    for round_number in range(2):
-        trained, round_loss = [], 0.0
-        for k, rows in enumerate((slice(0, 50), slice(50, 100))):
-            part = classifier()
-            part.set_weights(weights)
-            optimizer = dm.SGD(part.parameters(), lr=0.1, momentum=0.9)
-            done = dm.fit(
-                part,
-                dm.SoftmaxCrossEntropy(),
-                optimizer,
-                X[rows],
-                y[rows],
-                epochs=1,
-                batch_size=8,
-                seed=[5, round_number, k],
-                verbose=0,
-            )
-            trained.append([w * 0.5 for w in part.get_weights()])
-            round_loss += done["loss"][0] * 0.5
-        weights = [sum(parts) for parts in zip(*trained)]
-        losses.append(round_loss)
+    weights, losses = averaging_by_hand(X, y, [0, 50, 100], rounds=2, seed=5)
     for w, v in zip(model.get_weights(), weights):
         assert rel_error(w, v) <= RTOL
     np.testing.assert_allclose(history["loss"], losses, rtol=RTOL)
