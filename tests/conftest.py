@@ -77,10 +77,6 @@ SLOW = {
         "test_run_command_kills_a_phase_and_its_workers_at_the_time_limit",
     ),
     # a kernel started, or a notebook's exercises run, per test: 1-3 s each, 5-20 s loaded
-    "test_viz.py": (
-        "test_dashboard_widget_builds_headless_with_stable_classes",
-        "test_dashboard_shows_widgets_in_a_kernel_with_a_trained_picture",
-    ),
     "test_workshop.py": (
         "test_the_command_line_makes_copies",
         "test_the_fixture_notebook_says_your_turn_then_passes_when_solved",
