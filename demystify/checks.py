@@ -15,6 +15,7 @@ text is both the rule and the message: ``"[0, 1)"`` includes 0 and excludes 1,
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -86,3 +87,19 @@ def parameter_list(parameters, owner: str) -> list:
     if not (parameters and usable):
         raise ValueError(f"{owner} got no parameters to optimise; give it model.parameters()")
     return parameters
+
+
+def affordable(n_bytes: float, what: str) -> None:
+    """Plain words instead of NumPy's MemoryError: refuse `what` if it needs more than this machine.
+
+    The bound is the machine's physical memory (unknown, e.g. on Windows: no bound).
+    """
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return
+    if n_bytes > total:
+        needed = f"{n_bytes / 2**30:,.1f} GiB"
+        raise ValueError(
+            f"{what} would need {needed}, more than this machine's {total / 2**30:.0f} GiB"
+        )
