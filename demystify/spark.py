@@ -557,14 +557,13 @@ def _source(spark, model, loss, data, partitions, features_col, label_col):
         if len(data) != 2:
             raise ValueError(f"spark.fit: data as arrays must be a pair (X, y), not {len(data)}")
         X, y = check_data(model, loss, *data)
-        count = partitions or spark.sparkContext.defaultParallelism
+        count = _partition_count(partitions or spark.sparkContext.defaultParallelism)
         cuts = np.linspace(0, len(X), count + 1).astype(int)
         blocks = [(X[a:b], y[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]  # one block a partition
         return spark.sparkContext.parallelize(blocks, count), True
     if not hasattr(data, "schema"):
-        kind = type(data).__name__
         raise ValueError(
-            f"spark.fit: data must be a Spark DataFrame or a pair (X, y), got a {kind}"
+            f"spark.fit: data must be a Spark DataFrame or a pair (X, y), got a {_kind(data)}"
         )
     if {features_col, label_col} - set(data.columns):
         needed = f"{features_col!r} and {label_col!r}"
@@ -573,6 +572,12 @@ def _source(spark, model, loss, data, partitions, features_col, label_col):
     label = _label_column(data, label_col)
     rows = data.repartition(partitions) if partitions else data
     return rows.select(features_col, label).rdd, False
+
+
+def _kind(value) -> str:
+    """What `value` is, its library first: ``"pandas DataFrame"``, ``"str"``."""
+    library = type(value).__module__.partition(".")[0]
+    return type(value).__name__ if library == "builtins" else f"{library} {type(value).__name__}"
 
 
 def _label_column(data, column: str):
@@ -588,6 +593,38 @@ def _label_column(data, column: str):
             "(class 0, 1, ... or target values): pyspark.ml.feature.StringIndexer makes them"
         )
     return F.col(column).cast("double") if isinstance(kind, DecimalType) else F.col(column)
+
+
+PARTITION_BYTES = 2**10  # the least the driver keeps per partition (its task, the slice's views)
+
+
+def _partition_count(count) -> int:
+    """A whole number of partitions the driver can keep track of, or plain words."""
+    count = checks.number("partitions", count, "[1, inf)", True, "spark.fit")
+    checks.affordable(count * PARTITION_BYTES, f"spark.fit: {count:,} partitions")
+    return count
+
+
+def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
+    """Plain words for parts passed wrongly, before any job runs; returns the callbacks, a list."""
+    if hasattr(loss, "step") and hasattr(optimizer, "check_targets"):
+        raise TypeError("spark.fit: loss and optimizer are swapped: (model, loss, optimizer, data)")
+    if isinstance(callbacks, (str, bytes, type)) or not hasattr(callbacks or (), "__iter__"):
+        raise TypeError(f"spark.fit: callbacks must be a list of callbacks, got {callbacks!r:.80}")
+    callbacks = list(callbacks or ())
+    parts = [("model", model, "a network", "backward"), ("loss", loss, "a loss", "check_targets")]
+    parts += [("optimizer", optimizer, "an optimizer", "step")]
+    parts += [("spark", spark, "a SparkSession", "sparkContext")] if spark is not None else []
+    parts += [(f"callbacks[{k}]", c, "a callback", "on_epoch_end") for k, c in enumerate(callbacks)]
+    for name, part, what, needs in parts:
+        if isinstance(part, type) or not hasattr(part, needs):
+            got = f"the class {part.__name__}; make one" if isinstance(part, type) else repr(part)
+            raise TypeError(f"spark.fit: {name} must be {what} (with .{needs}), got {got:.80}")
+    if not {id(p) for p in optimizer.parameters} <= {id(p) for p in model.parameters()}:
+        raise ValueError(
+            "spark.fit: the optimizer updates other parameters; give it model.parameters()"
+        )
+    return callbacks
 
 
 def _finite(weights) -> bool:
@@ -637,18 +674,13 @@ def fit(
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", True, "spark.fit")
     local_epochs = checks.number("local_epochs", local_epochs, "[1, inf)", True, "spark.fit")
     seed = checks.number("seed", seed, "[0, inf)", whole=True, owner="spark.fit")
-    if partitions is not None:
-        partitions = checks.number("partitions", partitions, "[1, inf)", True, "spark.fit")
-    if not {id(p) for p in optimizer.parameters} <= {id(p) for p in model.parameters()}:
-        raise ValueError(
-            "spark.fit: the optimizer updates other parameters; give it model.parameters()"
-        )
+    partitions = None if partitions is None else _partition_count(partitions)
+    callbacks = _check_parts(model, loss, optimizer, callbacks, spark)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("spark.fit: validation must be a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
     options = dict(loss=loss, batch_size=batch_size, local_epochs=local_epochs, seed=seed)
-    callbacks = list(callbacks)
     spark = spark or local_session()
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
@@ -754,16 +786,15 @@ def predict(
     from pyspark.ml.functions import predict_batch_udf, vector_to_array
     from pyspark.sql import functions as F
 
-    if features_col not in df.columns:
-        raise ValueError(
-            f"spark.predict: the DataFrame has no column {features_col!r}: {df.columns}"
-        )
+    _predict_columns(df, features_col, output_col)
     kind = _features_type(df, features_col, "spark.predict")
     features = vector_to_array(F.col(features_col)) if kind == "vector" else F.col(features_col)
     features = features.cast("array<double>")
-    n_in = model.n_in
-    if n_in is None:
-        raise ValueError("spark.predict: the model has no layer with a fixed number of inputs")
+    n_in = getattr(model, "n_in", None)
+    if n_in is None or not hasattr(model, "predict"):
+        raise ValueError(
+            f"spark.predict: model must be a network with a fixed number of inputs: {model!r:.80}"
+        )
     _refuse_bad_rows(df, features, features_col, n_in)
     _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
 
@@ -783,6 +814,24 @@ def predict(
         return_type=types.ArrayType(types.DoubleType()) if scores else types.LongType(),
     )
     return df.withColumn(output_col, udf(features))
+
+
+def _predict_columns(df, features_col: str, output_col: str) -> None:
+    """Plain words for a `df` that is no Spark DataFrame, or columns that are missing or taken."""
+    if not hasattr(df, "schema"):
+        raise TypeError(
+            f"spark.predict: df must be a Spark DataFrame, got a {_kind(df)} "
+            "(spark.createDataFrame makes one)"
+        )
+    if features_col not in df.columns:
+        raise ValueError(
+            f"spark.predict: the DataFrame has no column {features_col!r}: {df.columns}"
+        )
+    if not (isinstance(output_col, str) and output_col) or output_col in df.columns:
+        raise ValueError(
+            f"spark.predict: output_col must name a new column (one already there would be "
+            f"overwritten), got {output_col!r}; the DataFrame has {df.columns}"
+        )
 
 
 def _refuse_bad_rows(df, features, column: str, n_in: int) -> None:
