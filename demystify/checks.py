@@ -69,13 +69,13 @@ def real_array(array, name: str, dtype: str | None = None, ndim: int | None = No
         raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
     if ndim == 2 and array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (examples, features), not {array.shape}")
-    if array.dtype.kind != "f" or not array.size:
-        return array  # whole numbers and booleans are always finite
+    if not array.size:
+        return array
     # one pass over the data: the sum is finite unless a value is NaN or inf (or the sum overflows)
-    if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
+    if array.dtype.kind == "f" and not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
-    limit = np.finfo(dtype or array.dtype).max
-    if limit < np.finfo(array.dtype).max and max(array.max(), -array.min()) > limit:
+    limit = float(np.finfo(dtype or "float64").max)  # whole numbers too: 10**6 is inf in float16
+    if max(float(array.max()), -float(array.min())) > limit:
         raise ValueError(f"{name} holds values beyond {limit:.3g}, too large for {dtype}; rescale")
     return array
 

@@ -175,6 +175,7 @@ class Dense(Layer):
     def parameter_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
         n_in = checks.number("n_in", config.get("n_in"), "[1, inf)", True, "Dense")
         n_out = checks.number("n_out", config.get("n_out"), "[1, inf)", True, "Dense")
+        checks.affordable(8 * n_in * n_out, f"Dense({n_in}, {n_out}): drawing its weights")
         return {"weights": (n_in, n_out), "bias": (n_out,)}
 
 

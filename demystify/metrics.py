@@ -46,7 +46,10 @@ def hits(outputs, labels: np.ndarray) -> int:
 def accuracy(pred, target, threshold: float = 0.0) -> float:
     """Fraction of rows whose predicted class equals the target class."""
     predicted = predicted_classes(pred, threshold)
-    classes = labels(real_array(target, "targets"))
+    target = real_array(target, "targets")
+    if target.ndim == 1 and np.any(target != np.round(target)):  # 0.7 is no class (not 0)
+        raise ValueError("accuracy: targets must be class numbers (whole) or one-hot rows")
+    classes = labels(target)
     if predicted.shape != classes.shape:
         raise ValueError(f"accuracy: {len(predicted)} predictions but {len(classes)} targets")
     return float(np.mean(predicted == classes)) if classes.size else float("nan")

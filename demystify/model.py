@@ -25,8 +25,13 @@ class Sequential(Layer):
         super().__init__()
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
+            if isinstance(layer, type):  # the class itself: dm.ReLU instead of dm.ReLU()
+                name = layer.__name__
+                raise TypeError(f"Sequential: item #{index} is the class {name}; write {name}()")
             if not (hasattr(layer, "forward") and hasattr(layer, "named_parameters")):
-                raise TypeError(f"Sequential: item #{index} is {layer!r}, not a demystify layer")
+                raise TypeError(
+                    f"Sequential: item #{index} is {layer!r:.60}, not a demystify layer"
+                )
         dtype = dtype and checks.floating_dtype(dtype, owner="Sequential")
         if seed is not None:
             self.initialize(as_generator(seed), dtype)
