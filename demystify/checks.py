@@ -92,14 +92,11 @@ def parameter_list(parameters, owner: str) -> list:
 def affordable(n_bytes: float, what: str) -> None:
     """Plain words instead of NumPy's MemoryError: refuse `what` if it needs more than this machine.
 
-    The bound is the machine's physical memory (unknown, e.g. on Windows: no bound).
+    The bound is the machine's physical memory (where the system says it; else no bound).
     """
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
+    if not hasattr(os, "sysconf"):  # the system does not say (Windows)
         return
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     if n_bytes > total:
-        needed = f"{n_bytes / 2**30:,.1f} GiB"
-        raise ValueError(
-            f"{what} would need {needed}, more than this machine's {total / 2**30:.0f} GiB"
-        )
+        need, have = n_bytes / 2**30, total / 2**30
+        raise ValueError(f"{what} needs {need:,.1f} GiB, more than this machine's {have:.0f} GiB")

@@ -202,9 +202,8 @@ class Dropout(Layer):
             self.cache = 1.0  # nothing dropped: backward passes the gradient through
             return x
         keep = self.rng.random(tuple(x.shape)) >= self.p  # drawn on the host, seeded
-        self.cache = backend.asarray(
-            keep / (1 - self.p), backend.dtype_name(x), backend.array_namespace(x)
-        )
+        xp = backend.array_namespace(x)
+        self.cache = backend.asarray(keep / (1 - self.p), backend.dtype_name(x), xp)
         return x * self.cache
 
     def backward(self, grad_out: Array, input_grad: bool = True) -> Array:

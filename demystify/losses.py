@@ -151,9 +151,7 @@ class SoftmaxCrossEntropy(Loss):
     def check_targets(self, y: np.ndarray, n_outputs: int, where: str = "labels") -> None:
         """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot (probability) rows."""
         if n_outputs == 1:  # softmax of one score is always 1: a loss of 0 whatever the weights
-            raise ValueError(
-                "SoftmaxCrossEntropy needs 2 or more outputs; for one use BinaryCrossEntropy"
-            )
+            raise ValueError(f"{where}: softmax of 1 output is always 1; use BinaryCrossEntropy")
         if y.ndim == 2 and y.shape[1] == 1:
             raise ValueError(f"{where} are a column {y.shape}; pass them 1-D: y.ravel()")
         if y.ndim == 2:  # one-hot (or probability) rows: each a distribution over the classes

@@ -25,12 +25,8 @@ class Sequential(Layer):
         super().__init__()
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
-            if isinstance(layer, type):  # the class itself: dm.ReLU instead of dm.ReLU()
-                name = layer.__name__
-                raise TypeError(f"Sequential: item #{index} is the class {name}; write {name}()")
-            if not (hasattr(layer, "forward") and hasattr(layer, "named_parameters")):
-                raise TypeError(
-                    f"Sequential: item #{index} is {layer!r:.60}, not a demystify layer"
+            if isinstance(layer, type) or not hasattr(layer, "named_parameters"):  # dm.ReLU, not ()
+                raise TypeError(f"Sequential item #{index} is {layer!r:.60}, not a demystify layer")
                 )
         dtype = dtype and checks.floating_dtype(dtype, owner="Sequential")
         if seed is not None:

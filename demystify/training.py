@@ -74,16 +74,20 @@ class Callback:
         """Called once when training ends, however it ends (an error and Ctrl-C too)."""
 
 
-def check_parts(model, loss, optimizer=None, owner: str = "fit") -> None:
+def check_parts(model, loss, optimizer=None, callbacks=(), owner: str = "fit") -> None:
     """Plain words for the usual slips in passing the parts of training: a class where an object
-    goes, loss and optimizer swapped, or an optimizer built for another model (or for this one
-    before it was built again, which would train nothing, silently)."""
-    parts = {"model": (model, "backward"), "loss": (loss, "check_targets")}
-    parts.update({"optimizer": (optimizer, "step")} if optimizer is not None else {})
-    for name, (part, method) in parts.items():
-        if isinstance(part, type) or not hasattr(part, method):
-            got = f"the class {part.__name__}" if isinstance(part, type) else f"{part!r:.60}"
-            raise TypeError(f"{owner}: {name} must be a {name} object (with .{method}), got {got}")
+    goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer swapped, or an optimizer built
+    for another model (or for this one before it was built again: it would train nothing).
+
+    Each part is asked for the method training calls on it; None: no such part (`evaluate`).
+    """
+    parts = [("model", model, "backward"), ("loss", loss, "check_targets")]
+    parts += [("optimizer", optimizer, "step")] + [
+        ("callback", c, "on_epoch_end") for c in callbacks
+    ]
+    for name, part, method in parts:
+        if part is not None and (isinstance(part, type) or not hasattr(part, method)):
+            raise TypeError(f"{owner}: the {name} must be a {name} object, got {part!r:.60}")
     if optimizer is not None and [*map(id, optimizer.parameters)] != [*map(id, model.parameters())]:
         raise ValueError(
             f"{owner}: the optimizer holds other parameters (another model's, or from "
@@ -103,18 +107,13 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
-    if max(float(X.max()), -float(X.min())) > math.sqrt(
-        np.finfo(model.dtype).max
-    ):  # x * x overflows
-        raise ValueError(
-            f"{name}: X holds values up to {np.abs(X).max():.3g}, too large to "
-            f"multiply in {model.dtype}; standardise it (dm.datasets.standardize)"
-        )
+    largest = max(float(X.max()), -float(X.min()))
+    if largest > math.sqrt(np.finfo(model.dtype).max):  # its products x * w would overflow
+        raise ValueError(f"{name}: X reaches {largest:.3g}, too large for {model.dtype}: scale it")
     if model.n_in not in (None, X.shape[1]):
         raise ShapeError(f"{name}: X has shape {X.shape}; the network takes {model.n_in} features")
-    loss.check_targets(
-        y, model.n_out or X.shape[1], f"{name}: {'labels' if loss.classifier else 'y'}"
-    )
+    targets = f"{name}: {'labels' if loss.classifier else 'y'}"
+    loss.check_targets(y, model.n_out or X.shape[1], targets)
     return X.astype(model.dtype, copy=False), y
 
 
@@ -125,6 +124,7 @@ def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
     Returns the batch's mean loss and the outputs the loss judged (before the
     update). `y` is taken as checked: `fit` checks the data once, where it enters.
     """
+    check_parts(model, loss, optimizer, owner="train_step")  # a few microseconds: worth it
     outputs = model.forward(x)
     value = loss.forward(outputs, y)
     optimizer.zero_grad()
@@ -199,13 +199,9 @@ def guard(model, callbacks=()) -> Iterator[History]:
             model.set_weights(history.last_good)
         history.last_good = None
         model.eval()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: the history is still kept
             for callback in callbacks:
                 callback.on_train_end(history)
-        except KeyboardInterrupt:  # a second Ctrl-C while they finish: the history is still kept
-            history.stop_reason = (
-                "interrupted by Ctrl-C; kept the last finite weights and the history"
-            )
 
 
 def end_epoch(
@@ -278,7 +274,8 @@ def fit(
     epochs = checks.number("epochs", epochs, "[1, inf)", whole=True, owner="fit")
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
-    check_parts(model, loss, optimizer)
+    callbacks = list(callbacks or ())  # None: no callbacks
+    check_parts(model, loss, optimizer, callbacks)
     X, y = check_data(model, loss, X, y)
     if validation is not None and not isinstance(validation, (tuple, list)):
         fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
@@ -294,10 +291,7 @@ def fit(
         validation = check_data(model, loss, *validation, name="validation data")
     from .apps.callbacks import EarlyStopping, ProgressBar  # plug-ins, in the ring
 
-    callbacks = [*(callbacks or ()), ProgressBar(epochs)] if verbose else list(callbacks or ())
-    for callback in callbacks:  # an object with the hooks, not the class nor a function
-        if isinstance(callback, type) or not hasattr(callback, "on_epoch_end"):
-            raise TypeError(f"fit: callbacks must be dm.Callback objects, got {callback!r:.60}")
+    callbacks += [ProgressBar(epochs)] if verbose else []
     callbacks += [EarlyStopping(patience=early_stopping)] if early_stopping else []
     with guard(model, callbacks) as history:
         for epoch in range(epochs):
