@@ -27,7 +27,6 @@ class Sequential(Layer):
         for index, layer in enumerate(self.layers):
             if isinstance(layer, type) or not hasattr(layer, "named_parameters"):  # dm.ReLU, not ()
                 raise TypeError(f"Sequential item #{index} is {layer!r:.60}, not a demystify layer")
-                )
         dtype = dtype and checks.floating_dtype(dtype, owner="Sequential")
         if seed is not None:
             self.initialize(as_generator(seed), dtype)
