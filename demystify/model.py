@@ -25,8 +25,8 @@ class Sequential(Layer):
         super().__init__()
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "named_parameters")):
-                raise TypeError(f"Sequential: item #{index} is {layer!r}, not a demystify layer")
+            if isinstance(layer, type) or not hasattr(layer, "named_parameters"):  # dm.ReLU, not ()
+                raise TypeError(f"Sequential item #{index} is {layer!r:.60}, not a demystify layer")
         dtype = dtype and checks.floating_dtype(dtype, owner="Sequential")
         if seed is not None:
             self.initialize(as_generator(seed), dtype)

@@ -97,6 +97,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import backend, checks, metrics
+from .apps.accuracy import predicted_classes
 from .training import History, check_data, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
@@ -803,7 +804,7 @@ def predict(
             if not np.isfinite(X).all():
                 raise ValueError("spark.predict: features hold NaN or infinite values")
             outputs = model.predict(X)
-            return outputs.astype(float) if scores else metrics.predicted_classes(outputs)
+            return outputs.astype(float) if scores else predicted_classes(outputs)
 
         return predict_fn
 

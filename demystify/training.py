@@ -74,6 +74,27 @@ class Callback:
         """Called once when training ends, however it ends (an error and Ctrl-C too)."""
 
 
+def check_parts(model, loss, optimizer=None, callbacks=(), owner: str = "fit") -> None:
+    """Plain words for the usual slips in passing the parts of training: a class where an object
+    goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer swapped, or an optimizer built
+    for another model (or for this one before it was built again: it would train nothing).
+
+    Each part is asked for the method training calls on it; None: no such part (`evaluate`).
+    """
+    parts = [("model", model, "backward"), ("loss", loss, "check_targets")]
+    parts += [("optimizer", optimizer, "step")] + [
+        ("callback", c, "on_epoch_end") for c in callbacks
+    ]
+    for name, part, method in parts:
+        if part is not None and (isinstance(part, type) or not hasattr(part, method)):
+            raise TypeError(f"{owner}: the {name} must be a {name} object, got {part!r:.60}")
+    if optimizer is not None and [*map(id, optimizer.parameters)] != [*map(id, model.parameters())]:
+        raise ValueError(
+            f"{owner}: the optimizer holds other parameters (another model's, or from "
+            "before this one was built again); build it again from model.parameters()"
+        )
+
+
 def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarray, np.ndarray]:
     """Plain-words checks before any work: shapes, emptiness, NaNs, and the loss's targets.
 
@@ -86,11 +107,13 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
+    largest = max(float(X.max()), -float(X.min()))
+    if largest > math.sqrt(np.finfo(model.dtype).max):  # its products x * w would overflow
+        raise ValueError(f"{name}: X reaches {largest:.3g}, too large for {model.dtype}: scale it")
     if model.n_in not in (None, X.shape[1]):
         raise ShapeError(f"{name}: X has shape {X.shape}; the network takes {model.n_in} features")
-    loss.check_targets(
-        y, model.n_out or X.shape[1], f"{name}: {'labels' if loss.classifier else 'y'}"
-    )
+    targets = f"{name}: {'labels' if loss.classifier else 'y'}"
+    loss.check_targets(y, model.n_out or X.shape[1], targets)
     return X.astype(model.dtype, copy=False), y
 
 
@@ -101,6 +124,7 @@ def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
     Returns the batch's mean loss and the outputs the loss judged (before the
     update). `y` is taken as checked: `fit` checks the data once, where it enters.
     """
+    check_parts(model, loss, optimizer, owner="train_step")  # a few microseconds: worth it
     outputs = model.forward(x)
     value = loss.forward(outputs, y)
     optimizer.zero_grad()
@@ -175,8 +199,9 @@ def guard(model, callbacks=()) -> Iterator[History]:
             model.set_weights(history.last_good)
         history.last_good = None
         model.eval()
-        for callback in callbacks:
-            callback.on_train_end(history)
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: the history is still kept
+            for callback in callbacks:
+                callback.on_train_end(history)
 
 
 def end_epoch(
@@ -207,8 +232,9 @@ def end_epoch(
     if not (math.isfinite(logs["loss"]) and _finite(model)):
         model.set_weights(history.last_good)
         history.stop_reason = (
-            f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept "
-            f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
+            f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept the last "
+            f"finite weights. The data fit {model.dtype} and so does the optimizer's eps: the "
+            f"steps were too large. Try a lower learning rate (now {optimizer.lr:g})."
         )
         raise TrainingError(history.stop_reason)
     history.last_good = model.get_weights()
@@ -248,11 +274,9 @@ def fit(
     epochs = checks.number("epochs", epochs, "[1, inf)", whole=True, owner="fit")
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
+    callbacks = list(callbacks or ())  # None: no callbacks
+    check_parts(model, loss, optimizer, callbacks)
     X, y = check_data(model, loss, X, y)
-    if [id(p) for p in optimizer.parameters] != [id(p) for p in model.parameters()]:
-        raise ValueError(  # built for another model, or before this one was built again
-            "fit: the optimizer holds other parameters; build it again from model.parameters()"
-        )
     if validation is not None and not isinstance(validation, (tuple, list)):
         fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
         n_val = max(1, round(len(X) * fraction))
@@ -267,7 +291,7 @@ def fit(
         validation = check_data(model, loss, *validation, name="validation data")
     from .apps.callbacks import EarlyStopping, ProgressBar  # plug-ins, in the ring
 
-    callbacks = [*callbacks, ProgressBar(epochs)] if verbose else list(callbacks)
+    callbacks += [ProgressBar(epochs)] if verbose else []
     callbacks += [EarlyStopping(patience=early_stopping)] if early_stopping else []
     with guard(model, callbacks) as history:
         for epoch in range(epochs):
@@ -282,6 +306,7 @@ def fit(
 
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss (and accuracy, for classifiers) of `model` on (X, y), in inference mode."""
+    check_parts(model, loss, owner="evaluate")
     X, y = check_data(model, loss, X, y, name="evaluation data")
     outputs = model.outputs(X, batch_size)  # stays on the backend for the loss
     results = {"loss": loss.forward(outputs, y)}

@@ -9,6 +9,8 @@ import numpy as np
 
 import demystify as dm
 
+from .accuracy import predicted_classes
+
 
 def summary(model) -> str:
     """A table of layers, output widths and parameter counts (printed and returned).
@@ -30,7 +32,7 @@ def summary(model) -> str:
 
 def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
     """Counts ``C[true, predicted]``: the diagonal is right, everything else is a mix-up."""
-    predicted = dm.metrics.predicted_classes(pred)
+    predicted = predicted_classes(pred)
     classes = dm.metrics.labels(dm.checks.real_array(target, "targets"))
     if predicted.shape != classes.shape or classes.min(initial=0) < 0:
         raise ValueError(
