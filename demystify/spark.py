@@ -98,7 +98,7 @@ import numpy as np
 
 from . import backend, checks, metrics
 from .apps.accuracy import predicted_classes
-from .training import History, check_data, end_epoch, guard, train_epoch
+from .training import History, check_data, check_parts, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
 
@@ -602,28 +602,19 @@ PARTITION_BYTES = 2**10  # the least the driver keeps per partition (its task, t
 def _partition_count(count) -> int:
     """A whole number of partitions the driver can keep track of, or plain words."""
     count = checks.number("partitions", count, "[1, inf)", True, "spark.fit")
-    checks.affordable(count * PARTITION_BYTES, f"spark.fit: {count:,} partitions")
+    checks.affordable(count * PARTITION_BYTES, f"spark.fit: partitions={count:,}")
     return count
 
 
 def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
-    """Plain words for parts passed wrongly, before any job runs; returns the callbacks, a list."""
-    if hasattr(loss, "step") and hasattr(optimizer, "check_targets"):
-        raise TypeError("spark.fit: loss and optimizer are swapped: (model, loss, optimizer, data)")
+    """The parts checked as `dm.fit` checks them, and the session; returns the callbacks, a list."""
     if isinstance(callbacks, (str, bytes, type)) or not hasattr(callbacks or (), "__iter__"):
         raise TypeError(f"spark.fit: callbacks must be a list of callbacks, got {callbacks!r:.80}")
-    callbacks = list(callbacks or ())
-    parts = [("model", model, "a network", "backward"), ("loss", loss, "a loss", "check_targets")]
-    parts += [("optimizer", optimizer, "an optimizer", "step")]
-    parts += [("spark", spark, "a SparkSession", "sparkContext")] if spark is not None else []
-    parts += [(f"callbacks[{k}]", c, "a callback", "on_epoch_end") for k, c in enumerate(callbacks)]
-    for name, part, what, needs in parts:
-        if isinstance(part, type) or not hasattr(part, needs):
-            got = f"the class {part.__name__}; make one" if isinstance(part, type) else repr(part)
-            raise TypeError(f"spark.fit: {name} must be {what} (with .{needs}), got {got:.80}")
-    if not {id(p) for p in optimizer.parameters} <= {id(p) for p in model.parameters()}:
-        raise ValueError(
-            "spark.fit: the optimizer updates other parameters; give it model.parameters()"
+    callbacks = list(callbacks or ())  # None: no callbacks
+    check_parts(model, loss, optimizer, callbacks, owner="spark.fit")
+    if spark is not None and not hasattr(spark, "sparkContext"):
+        raise TypeError(
+            f"spark.fit: spark must be a SparkSession (local_session()), got {spark!r:.60}"
         )
     return callbacks
 

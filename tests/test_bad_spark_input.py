@@ -41,6 +41,10 @@ def fit(**changes):
     return dms.fit(**{**call, **changes})
 
 
+def net16() -> dm.Sequential:
+    return dm.Sequential([dm.Dense(2, 8), dm.Tanh(), dm.Dense(8, 3)], seed=0, dtype="float16")
+
+
 def frame():
     """(X, Y) as a Spark DataFrame with columns "features" and "label"."""
     from spark_helpers import to_frame
@@ -63,15 +67,18 @@ SPARK_CASES = {
     "a loss class, not a loss": (
         lambda: fit(loss=dm.SoftmaxCrossEntropy),
         TypeError,
-        "loss must be a loss (with .check_targets), got the class SoftmaxCrossEntropy; make one",
+        "spark.fit: the loss must be a loss object, got <class",
     ),
-    "loss and optimizer swapped": (wrong_order, TypeError, "loss and optimizer are swapped"),
+    "loss and optimizer swapped": (
+        wrong_order,
+        TypeError,
+        "spark.fit: the loss must be a loss object, got <demystify.optim.SGD",
+    ),
     "an optimizer class": (
         lambda: fit(optimizer=dm.SGD),
         TypeError,
-        "optimizer must be an optimizer (with .step), got the class SGD",
+        "spark.fit: the optimizer must be a optimizer object, got <class",
     ),
-    "no model": (lambda: fit(model=None), TypeError, "model must be a network"),
     "a lone callback": (
         lambda: fit(callbacks=dm.Callback()),
         TypeError,
@@ -80,7 +87,7 @@ SPARK_CASES = {
     "a callback class in the list": (
         lambda: fit(callbacks=[dm.Callback]),
         TypeError,
-        "callbacks[0] must be a callback (with .on_epoch_end), got the class Callback",
+        "the callback must be a callback object, got <class",
     ),
     "callbacks a string": (
         lambda: fit(callbacks="progress"),
@@ -90,7 +97,7 @@ SPARK_CASES = {
     "spark a master URL": (
         lambda: fit(spark="local[2]"),
         TypeError,
-        "spark must be a SparkSession (with .sparkContext), got 'local[2]'",
+        "spark must be a SparkSession (local_session()), got 'local[2]'",
     ),
     # --- data and sizes --------------------------------------------------------------------
     "data a pandas DataFrame alone": (
@@ -101,7 +108,12 @@ SPARK_CASES = {
     "10**12 partitions": (
         lambda: fit(partitions=10**12),
         ValueError,
-        "spark.fit: 1,000,000,000,000 partitions would need",
+        "spark.fit: partitions=1,000,000,000,000 needs",
+    ),
+    "float16 with Adam, whose eps is 0 in float16": (
+        lambda: fit(model=(half := net16()), optimizer=dm.Adam(half.parameters())),
+        ValueError,
+        "eps=1e-08 is 0 in float16",
     ),
     # --- predict: the column it writes, what it reads -------------------------------------
     "output_col already the labels": (
@@ -149,6 +161,26 @@ def test_spark_callbacks_none_is_no_callbacks(spark):
     SESSION["spark"] = spark
     history = fit(callbacks=None, epochs=3)
     assert history == fit(callbacks=(), epochs=3) and len(history["loss"]) == 3
+
+
+class CtrlCTwice(dm.Callback):
+    """Ctrl-C after the second epoch, and again while training ends (a slow `on_train_end`)."""
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    def on_train_end(self, history):
+        raise KeyboardInterrupt
+
+
+def test_spark_a_second_ctrl_c_while_training_ends_keeps_the_history(spark):
+    from spark_helpers import block_files, cached_rdds
+
+    SESSION["spark"] = spark
+    history = fit(callbacks=[CtrlCTwice()], epochs=5)
+    assert len(history["loss"]) == 2 and "Ctrl-C" in history.stop_reason
+    assert block_files() == [] and cached_rdds(spark) == 0  # cleaned up all the same
 
 
 def test_spark_predict_writes_a_new_column_and_leaves_the_labels(spark):
