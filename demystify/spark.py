@@ -101,6 +101,7 @@ from .apps.accuracy import predicted_classes
 from .training import History, check_data, check_parts, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
+PARTITION_BYTES = 2**10  # the least the driver keeps per partition (its task, the slice's views)
 
 
 # shown in notebooks/09_training_on_spark.ipynb
@@ -510,22 +511,18 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
     return [work(index, X, y)]
 
 
-def _step(spark, handles, source, run, payload, work, *, model, loss, from_arrays) -> Sums:
-    """Steps 1 to 3: broadcast the payload, work on every block, add the results up."""
+def _step(spark, handles, source, run, payload, work, **build) -> Sums:
+    """Steps 1 to 3: broadcast the payload, work on every block, add the results up.
+
+    `build`: the model, loss and from_arrays that rebuild a lost block (`_build_block`).
+    """
     shared = spark.sparkContext.broadcast(payload)  # step 1
     work = functools.partial(work, shared=shared)
     try:
         task = functools.partial(_on_kept_blocks, run=run, work=work)  # steps 2 and 3:
         sums = handles.mapPartitions(task).treeAggregate(NO_SUMS, _add, _add)
         if sums.missing:  # blocks whose machine had no copy: built again from their rows
-            again = functools.partial(
-                _on_rebuilt_blocks,
-                run=run,
-                work=work,
-                model=model,
-                loss=loss,
-                from_arrays=from_arrays,
-            )
+            again = functools.partial(_on_rebuilt_blocks, run=run, work=work, **build)
             rebuilt = source.mapPartitionsWithIndex(again)
             redone = spark.sparkContext.runJob(rebuilt, list, list(sums.missing))
             sums = functools.reduce(_add, redone, sums._replace(missing=()))
@@ -541,6 +538,8 @@ def _features_type(data, column: str, owner: str) -> str:
     """``"vector"`` or ``"array"`` for a usable features column; plain words for any other."""
     from pyspark.sql.types import ArrayType, NumericType
 
+    if column not in data.columns:
+        raise ValueError(f"{owner}: the DataFrame has no column {column!r}: {data.columns}")
     kind = data.schema[column].dataType
     if kind.typeName() == "vectorudt":
         return "vector"
@@ -554,11 +553,12 @@ def _features_type(data, column: str, owner: str) -> str:
 
 def _source(spark, model, loss, data, partitions, features_col, label_col):
     """The data as an RDD with one entry per row (a DataFrame) or per partition (arrays)."""
+    count = partitions or spark.sparkContext.defaultParallelism  # a DataFrame's own when None
+    checks.affordable(count * PARTITION_BYTES, f"spark.fit: partitions={count:,}")
     if isinstance(data, (tuple, list)):
         if len(data) != 2:
             raise ValueError(f"spark.fit: data as arrays must be a pair (X, y), not {len(data)}")
         X, y = check_data(model, loss, *data)
-        count = _partition_count(partitions or spark.sparkContext.defaultParallelism)
         cuts = np.linspace(0, len(X), count + 1).astype(int)
         blocks = [(X[a:b], y[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]  # one block a partition
         return spark.sparkContext.parallelize(blocks, count), True
@@ -596,16 +596,6 @@ def _label_column(data, column: str):
     return F.col(column).cast("double") if isinstance(kind, DecimalType) else F.col(column)
 
 
-PARTITION_BYTES = 2**10  # the least the driver keeps per partition (its task, the slice's views)
-
-
-def _partition_count(count) -> int:
-    """A whole number of partitions the driver can keep track of, or plain words."""
-    count = checks.number("partitions", count, "[1, inf)", True, "spark.fit")
-    checks.affordable(count * PARTITION_BYTES, f"spark.fit: partitions={count:,}")
-    return count
-
-
 def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
     """The parts checked as `dm.fit` checks them, and the session; returns the callbacks, a list."""
     if isinstance(callbacks, (str, bytes, type)) or not hasattr(callbacks or (), "__iter__"):
@@ -613,9 +603,7 @@ def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
     callbacks = list(callbacks or ())  # None: no callbacks
     check_parts(model, loss, optimizer, callbacks, owner="spark.fit")
     if spark is not None and not hasattr(spark, "sparkContext"):
-        raise TypeError(
-            f"spark.fit: spark must be a SparkSession (local_session()), got {spark!r:.60}"
-        )
+        raise TypeError(f"spark.fit: spark must be a SparkSession, got {spark!r:.60}")
     return callbacks
 
 
@@ -645,7 +633,7 @@ def fit(
 
     data: a Spark DataFrame with an array (or ml Vector) column `features_col`
     and a label column `label_col` (class number, 0/1 or target value), or
-    ``(X, y)`` NumPy arrays, spread over `partitions` (default: one per core).
+    ``(X, y)`` arrays (NumPy, pandas, lists), spread over `partitions` (default: one per core).
     mode: ``"full_batch"`` (one exact full-batch step per epoch) or
     ``"average"`` (each of the `epochs` rounds trains every partition for
     `local_epochs` epochs in minibatches of `batch_size`, seeded by `seed`,
@@ -666,7 +654,8 @@ def fit(
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", True, "spark.fit")
     local_epochs = checks.number("local_epochs", local_epochs, "[1, inf)", True, "spark.fit")
     seed = checks.number("seed", seed, "[0, inf)", whole=True, owner="spark.fit")
-    partitions = None if partitions is None else _partition_count(partitions)
+    if partitions is not None:
+        partitions = checks.number("partitions", partitions, "[1, inf)", True, "spark.fit")
     callbacks = _check_parts(model, loss, optimizer, callbacks, spark)
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
@@ -676,11 +665,10 @@ def fit(
     spark = spark or local_session()
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
-    make = functools.partial(_make_blocks, run=run, model=model, loss=loss, from_arrays=from_arrays)
-    handles = source.mapPartitionsWithIndex(make).cache()
-    step = functools.partial(
-        _step, spark, handles, source, run, model=model, loss=loss, from_arrays=from_arrays
-    )
+    build = dict(model=model, loss=loss, from_arrays=from_arrays)  # what builds a block
+    handles = source.mapPartitionsWithIndex(functools.partial(_make_blocks, run=run, **build))
+    handles = handles.cache()  # kept: every step runs over them
+    step = functools.partial(_step, spark, handles, source, run, **build)
     with guard(model, callbacks) as history:  # the engine's begin and end of a run
         try:
             total_rows = sum(_check_blocks(handles.collect()))  # step 0: build, check, keep
@@ -778,7 +766,14 @@ def predict(
     from pyspark.ml.functions import predict_batch_udf, vector_to_array
     from pyspark.sql import functions as F
 
-    _predict_columns(df, features_col, output_col)
+    if not hasattr(df, "schema"):
+        got = f"got a {_kind(df)} (spark.createDataFrame makes one)"
+        raise TypeError(f"spark.predict: df must be a Spark DataFrame, {got}")
+    if not (isinstance(output_col, str) and output_col) or output_col in df.columns:
+        raise ValueError(  # before any job: a column already there would be overwritten
+            f"spark.predict: output_col must name a new column (one already there would be "
+            f"overwritten), got {output_col!r}; the DataFrame has {df.columns}"
+        )
     kind = _features_type(df, features_col, "spark.predict")
     features = vector_to_array(F.col(features_col)) if kind == "vector" else F.col(features_col)
     features = features.cast("array<double>")
@@ -806,24 +801,6 @@ def predict(
         return_type=types.ArrayType(types.DoubleType()) if scores else types.LongType(),
     )
     return df.withColumn(output_col, udf(features))
-
-
-def _predict_columns(df, features_col: str, output_col: str) -> None:
-    """Plain words for a `df` that is no Spark DataFrame, or columns that are missing or taken."""
-    if not hasattr(df, "schema"):
-        raise TypeError(
-            f"spark.predict: df must be a Spark DataFrame, got a {_kind(df)} "
-            "(spark.createDataFrame makes one)"
-        )
-    if features_col not in df.columns:
-        raise ValueError(
-            f"spark.predict: the DataFrame has no column {features_col!r}: {df.columns}"
-        )
-    if not (isinstance(output_col, str) and output_col) or output_col in df.columns:
-        raise ValueError(
-            f"spark.predict: output_col must name a new column (one already there would be "
-            f"overwritten), got {output_col!r}; the DataFrame has {df.columns}"
-        )
 
 
 def _refuse_bad_rows(df, features, column: str, n_in: int) -> None:

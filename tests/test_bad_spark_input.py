@@ -97,7 +97,7 @@ SPARK_CASES = {
     "spark a master URL": (
         lambda: fit(spark="local[2]"),
         TypeError,
-        "spark must be a SparkSession (local_session()), got 'local[2]'",
+        "spark.fit: spark must be a SparkSession, got 'local[2]'",
     ),
     # --- data and sizes --------------------------------------------------------------------
     "data a pandas DataFrame alone": (
