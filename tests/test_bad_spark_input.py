@@ -178,7 +178,10 @@ def test_spark_a_second_ctrl_c_while_training_ends_keeps_the_history(spark):
     from spark_helpers import block_files, cached_rdds
 
     SESSION["spark"] = spark
-    history = fit(callbacks=[CtrlCTwice()], epochs=5)
+    try:
+        history = fit(callbacks=[CtrlCTwice()], epochs=5)
+    except KeyboardInterrupt:  # (caught here, or it would stop the whole test run)
+        pytest.fail("the second Ctrl-C escaped spark.fit: the history is lost")
     assert len(history["loss"]) == 2 and "Ctrl-C" in history.stop_reason
     assert block_files() == [] and cached_rdds(spark) == 0  # cleaned up all the same
 
