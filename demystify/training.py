@@ -296,10 +296,7 @@ def fit(
     with guard(model, callbacks) as history:
         for epoch in range(epochs):
             logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
-            stop = end_epoch(
-                model, loss, optimizer, history, epoch, logs, stop, validation, callbacks
-            )
-            if stop:
+            if end_epoch(model, loss, optimizer, history, epoch, logs, stop, validation, callbacks):
                 break
     return history
 
