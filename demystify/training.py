@@ -179,7 +179,8 @@ def guard(model, callbacks=()) -> Iterator[History]:
     noted as the last finite ones. Ends, however the run ends: finite weights
     in the model (its own, else ``history.last_good``), the history attached to
     any error as ``error.history`` (Ctrl-C is no error: the run just stops, with
-    a `stop_reason`), inference mode, and every callback's `on_train_end`.
+    a `stop_reason`), inference mode, and every callback's `on_train_end` (a second
+    Ctrl-C while they run cuts them short: the history is kept all the same).
     """
     history = History()
     history.last_good = model.get_weights()
@@ -232,8 +233,8 @@ def end_epoch(
         model.set_weights(history.last_good)
         history.stop_reason = (
             f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept the last "
-            f"finite weights. The data fit {model.dtype} and so does the optimizer's eps: the "
-            f"steps were too large. Try a lower learning rate (now {optimizer.lr:g})."
+            f"finite weights. The data were checked to fit {model.dtype} (and any eps too), so the "
+            f"steps were too large: try a lower learning rate (now {optimizer.lr:g})."
         )
         raise TrainingError(history.stop_reason)
     history.last_good = model.get_weights()

@@ -210,7 +210,7 @@ CASES = {
             net()
         ),
         dm.TrainingError,
-        "The data fit float32 and so does the optimizer's eps: the steps were too large",
+        "The data were checked to fit float32 (and any eps too), so the steps were too large",
     ),
     # --- targets that are no classes ------------------------------------------------------------
     "softmax cross-entropy on one output": (
