@@ -19,7 +19,7 @@ from .apps.accuracy import accuracy
 from .apps.callbacks import EarlyStopping
 from .apps.gradcheck import gradcheck
 from .apps.schedules import CosineDecay, StepDecay
-from .apps.tables import confusion_matrix, mse
+from .apps.tables import confusion_matrix, mse, summary
 from .backend import Array, asarray, available_backends, backend_name, namespace, to_numpy, use
 from .evolve import Step
 from .layers import Dense, Dropout, Layer, ShapeError
@@ -39,7 +39,7 @@ __all__ = (
     + ["Loss", "MeanSquaredError", "Huber", "BinaryCrossEntropy", "SoftmaxCrossEntropy"]
     + ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "StepDecay", "CosineDecay"]
     + ["train_step", "fit", "evaluate", "History", "Callback", "EarlyStopping", "TrainingError"]
-    + ["accuracy", "confusion_matrix", "mse", "gradcheck", "save", "load"]
+    + ["summary", "accuracy", "confusion_matrix", "mse", "gradcheck", "save", "load"]
     + ["Array", "use", "namespace", "backend_name", "available_backends", "asarray", "to_numpy"]
     + ["datasets", "evolve", "viz", "spark"]
 )

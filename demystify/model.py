@@ -113,12 +113,6 @@ class Sequential(Layer):
         """The network's outputs for `X` as a NumPy array (see `outputs`)."""
         return backend.to_numpy(self.outputs(X, batch_size))
 
-    def summary(self) -> str:
-        """A table of layers, output widths and parameter counts, printed and returned."""
-        from .apps.tables import summary  # presentation, in the ring
-
-        return summary(self)
-
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter, in `parameters()` order, as NumPy arrays."""
         return [np.array(backend.to_numpy(p.value)) for p in self.parameters()]

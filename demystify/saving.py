@@ -144,7 +144,7 @@ def _read_architecture(archive) -> dict:
         raise ValueError("its architecture entry is far too long")
     text = _read_array(archive, "architecture", np.dtype(np.uint8)).tobytes()
     try:
-        architecture = json.loads(text.decode())
+        architecture = json.loads(text)  # UTF-8 bytes (json also reads UTF-16 and -32)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ValueError("its architecture is not readable JSON") from None
     if not isinstance(architecture, dict) or architecture.get("format") != FORMAT:

@@ -79,15 +79,14 @@ def check_parts(model, loss, optimizer=None, callbacks=(), owner: str = "fit") -
     goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer swapped, or an optimizer built
     for another model (or for this one before it was built again: it would train nothing).
 
-    Each part is asked for the method training calls on it; None: no such part (`evaluate`).
+    Each part is asked for a method that training calls on it.
     """
-    parts = [("model", model, "backward"), ("loss", loss, "check_targets")]
-    parts += [("optimizer", optimizer, "step")] + [
-        ("callback", c, "on_epoch_end") for c in callbacks
-    ]
-    for name, part, method in parts:
-        if part is not None and (isinstance(part, type) or not hasattr(part, method)):
-            raise TypeError(f"{owner}: the {name} must be a {name} object, got {part!r:.60}")
+    parts = [("model", model, "named_parameters"), ("loss", loss, "check_targets")]
+    if optimizer is not None:  # `evaluate` has none
+        parts.append(("optimizer", optimizer, "step"))
+    for name, part, method in parts + [("callback", c, "on_epoch_end") for c in callbacks]:
+        if isinstance(part, type) or not hasattr(part, method):
+            raise TypeError(f"{owner}: got {part!r:.60} as the {name}, which is no {name} object")
     if optimizer is not None and [*map(id, optimizer.parameters)] != [*map(id, model.parameters())]:
         raise ValueError(
             f"{owner}: the optimizer holds other parameters (another model's, or from "
@@ -149,10 +148,10 @@ def train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks=()) -> 
     being finite (`end_epoch` says which).
     """
     labels = metrics.labels(y) if loss.classifier else None
-    xp = model.xp  # the batches go where the model lives
     total_loss = correct = seen = 0
     for rows in minibatches(len(X), batch_size, rng):
-        value, outputs = train_step(model, loss, optimizer, asarray(X[rows], xp=xp), y[rows])
+        x = asarray(X[rows], xp=model.xp)  # the batch goes where the model lives
+        value, outputs = train_step(model, loss, optimizer, x, y[rows])
         if not math.isfinite(value):
             return {"loss": value}, True
         total_loss += value * len(rows)
@@ -180,7 +179,8 @@ def guard(model, callbacks=()) -> Iterator[History]:
     noted as the last finite ones. Ends, however the run ends: finite weights
     in the model (its own, else ``history.last_good``), the history attached to
     any error as ``error.history`` (Ctrl-C is no error: the run just stops, with
-    a `stop_reason`), inference mode, and every callback's `on_train_end`.
+    a `stop_reason`), inference mode, and every callback's `on_train_end` (a second
+    Ctrl-C while they run cuts them short: the history is kept all the same).
     """
     history = History()
     history.last_good = model.get_weights()
@@ -233,8 +233,8 @@ def end_epoch(
         model.set_weights(history.last_good)
         history.stop_reason = (
             f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept the last "
-            f"finite weights. The data fit {model.dtype} and so does the optimizer's eps: the "
-            f"steps were too large. Try a lower learning rate (now {optimizer.lr:g})."
+            f"finite weights. The data were checked to fit {model.dtype} (and any eps too), so the "
+            f"steps were too large: try a lower learning rate (now {optimizer.lr:g})."
         )
         raise TrainingError(history.stop_reason)
     history.last_good = model.get_weights()
@@ -274,7 +274,7 @@ def fit(
     epochs = checks.number("epochs", epochs, "[1, inf)", whole=True, owner="fit")
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
-    callbacks = list(callbacks or ())  # None: no callbacks
+    callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
     check_parts(model, loss, optimizer, callbacks)
     X, y = check_data(model, loss, X, y)
     if validation is not None and not isinstance(validation, (tuple, list)):
@@ -296,10 +296,7 @@ def fit(
     with guard(model, callbacks) as history:
         for epoch in range(epochs):
             logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
-            stop = end_epoch(
-                model, loss, optimizer, history, epoch, logs, stop, validation, callbacks
-            )
-            if stop:
+            if end_epoch(model, loss, optimizer, history, epoch, logs, stop, validation, callbacks):
                 break
     return history
 

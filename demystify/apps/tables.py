@@ -1,7 +1,7 @@
 """What people read: a model's summary, a classifier's confusion matrix, a regression's MSE.
 
 Presentation built on the public library, so it lives in the ring, counted
-apart from the core; `model.summary()`, `dm.confusion_matrix` and `dm.mse`
+apart from the core; `dm.summary(model)`, `dm.confusion_matrix` and `dm.mse`
 are these.
 """
 
