@@ -598,8 +598,8 @@ def _label_column(data, column: str):
 
 def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
     """The parts checked as `dm.fit` checks them, and the session; returns the callbacks, a list."""
-    if isinstance(callbacks, (str, bytes, type)) or not hasattr(callbacks or (), "__iter__"):
-        raise TypeError(f"spark.fit: callbacks must be a list of callbacks, got {callbacks!r:.80}")
+    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks or (), "__iter__"):
+        callbacks = [callbacks]  # one callback, as dm.fit takes it (if it is none: refused below)
     callbacks = list(callbacks or ())  # None: no callbacks
     check_parts(model, loss, optimizer, callbacks, owner="spark.fit")
     if spark is not None and not hasattr(spark, "sparkContext"):

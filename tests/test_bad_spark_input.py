@@ -67,32 +67,28 @@ SPARK_CASES = {
     "a loss class, not a loss": (
         lambda: fit(loss=dm.SoftmaxCrossEntropy),
         TypeError,
-        "spark.fit: the loss must be a loss object, got <class",
+        "spark.fit: got <class 'demystify.losses.SoftmaxCrossEntropy'> as the loss, which is no",
     ),
     "loss and optimizer swapped": (
         wrong_order,
         TypeError,
-        "spark.fit: the loss must be a loss object, got <demystify.optim.SGD",
+        "spark.fit: got <demystify.optim.SGD object",
     ),
     "an optimizer class": (
         lambda: fit(optimizer=dm.SGD),
         TypeError,
-        "spark.fit: the optimizer must be a optimizer object, got <class",
+        "got <class 'demystify.optim.SGD'> as the optimizer, which is no optimizer object",
     ),
-    "a lone callback": (
-        lambda: fit(callbacks=dm.Callback()),
-        TypeError,
-        "callbacks must be a list of callbacks",
-    ),
+    "no model": (lambda: fit(model=None), TypeError, "got None as the model"),
     "a callback class in the list": (
         lambda: fit(callbacks=[dm.Callback]),
         TypeError,
-        "the callback must be a callback object, got <class",
+        "as the callback, which is no callback object",
     ),
     "callbacks a string": (
         lambda: fit(callbacks="progress"),
         TypeError,
-        "callbacks must be a list of callbacks, got 'progress'",
+        "spark.fit: got 'progress' as the callback",
     ),
     "spark a master URL": (
         lambda: fit(spark="local[2]"),
@@ -157,10 +153,20 @@ def test_spark_bad_input_gets_a_plain_answer_before_any_job(spark, case):
         context.setLocalProperty("spark.jobGroup.id", None)
 
 
-def test_spark_callbacks_none_is_no_callbacks(spark):
+class Count(dm.Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs):
+        self.epochs += 1
+
+
+def test_spark_callbacks_none_is_none_and_one_callback_is_one_as_in_dm_fit(spark):
     SESSION["spark"] = spark
     history = fit(callbacks=None, epochs=3)
     assert history == fit(callbacks=(), epochs=3) and len(history["loss"]) == 3
+    one = Count()
+    assert fit(callbacks=one, epochs=3) == history and one.epochs == 3
 
 
 class CtrlCTwice(dm.Callback):
