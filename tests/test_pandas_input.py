@@ -77,16 +77,23 @@ def test_the_dashboard_trains_on_a_dataframe_and_series_like_on_arrays():
 def test_spark_trains_on_pandas_x_and_y_like_on_arrays(spark):
     from demystify import spark as dms
 
-    def spark_run(X, y) -> dm.Sequential:
+    def spark_run(X, y) -> tuple[dm.Sequential, dm.History]:
         model = small_model((2, 8, 3), activation=dm.Tanh, dtype="float64")
         optimizer = dm.SGD(model.parameters(), lr=0.5)
+        held_out = (X[:30], y[:30])  # pandas slices too, when X and y are pandas objects
         history = dms.fit(
-            model, dm.SoftmaxCrossEntropy(), optimizer, (X, y), epochs=20, spark=spark
+            model,
+            dm.SoftmaxCrossEntropy(),
+            optimizer,
+            (X, y),
+            epochs=20,
+            spark=spark,
+            validation=held_out,
         )
         return model, history
 
     (model, history), (reference, expected) = spark_run(FRAME, LABELS), spark_run(X, Y)
-    assert history == expected and history["accuracy"][-1] >= 0.8, history
+    assert history == expected and history["val_accuracy"][-1] >= 0.8, history
     assert_same_weights(model, reference)
 
 
