@@ -553,7 +553,7 @@ def _features_type(data, column: str, owner: str) -> str:
 
 def _source(spark, model, loss, data, partitions, features_col, label_col):
     """The data as an RDD with one entry per row (a DataFrame) or per partition (arrays)."""
-    count = partitions or spark.sparkContext.defaultParallelism  # a DataFrame's own when None
+    count = partitions or spark.sparkContext.defaultParallelism  # None: arrays get one per core
     checks.affordable(count * PARTITION_BYTES, f"spark.fit: partitions={count:,}")
     if isinstance(data, (tuple, list)):
         if len(data) != 2:
@@ -666,8 +666,8 @@ def fit(
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
     build = dict(model=model, loss=loss, from_arrays=from_arrays)  # what builds a block
-    handles = source.mapPartitionsWithIndex(functools.partial(_make_blocks, run=run, **build))
-    handles = handles.cache()  # kept: every step runs over them
+    make = functools.partial(_make_blocks, run=run, **build)
+    handles = source.mapPartitionsWithIndex(make).cache()  # kept: every step runs over them
     step = functools.partial(_step, spark, handles, source, run, **build)
     with guard(model, callbacks) as history:  # the engine's begin and end of a run
         try:
@@ -779,9 +779,8 @@ def predict(
     features = features.cast("array<double>")
     n_in = getattr(model, "n_in", None)
     if n_in is None or not hasattr(model, "predict"):
-        raise ValueError(
-            f"spark.predict: model must be a network with a fixed number of inputs: {model!r:.80}"
-        )
+        got = " ".join(repr(model).split())[:80]  # on one line
+        raise ValueError(f"spark.predict: model must be a network with known inputs, got {got}")
     _refuse_bad_rows(df, features, features_col, n_in)
     _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
 
