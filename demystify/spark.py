@@ -101,7 +101,6 @@ from .apps.accuracy import predicted_classes
 from .training import History, check_data, check_parts, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
-PARTITION_BYTES = 2**10  # the least the driver keeps per partition (its task, the slice's views)
 
 
 # shown in notebooks/09_training_on_spark.ipynb
@@ -485,7 +484,8 @@ def _averaged_weights(index, X, y, shared, loss, batch_size, local_epochs, seed)
     for _ in range(local_epochs):  # ordinary minibatch epochs: dm.fit's own
         logs, _ = train_epoch(model, loss, optimizer, X, y, batch_size, rng)
     weights = model.get_weights()
-    if not (math.isfinite(logs["loss"]) and _finite(weights)):  # the driver refuses the round
+    # the driver refuses a round whose loss or weights are not finite
+    if not (math.isfinite(logs["loss"]) and all(np.isfinite(w).all() for w in weights)):
         return Sums(None, math.nan, 0.0, len(X))
     share = len(X) / total_rows  # n_k / N: exactly 1.0 for a single partition
     n = len(X)
@@ -512,10 +512,7 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
 
 
 def _step(spark, handles, source, run, payload, work, **build) -> Sums:
-    """Steps 1 to 3: broadcast the payload, work on every block, add the results up.
-
-    `build`: the model, loss and from_arrays that rebuild a lost block (`_build_block`).
-    """
+    """Steps 1 to 3: broadcast the payload, work on every block, add up (`build`: redo a block)."""
     shared = spark.sparkContext.broadcast(payload)  # step 1
     work = functools.partial(work, shared=shared)
     try:
@@ -554,7 +551,7 @@ def _features_type(data, column: str, owner: str) -> str:
 def _source(spark, model, loss, data, partitions, features_col, label_col):
     """The data as an RDD with one entry per row (a DataFrame) or per partition (arrays)."""
     count = partitions or spark.sparkContext.defaultParallelism  # None: arrays get one per core
-    checks.affordable(count * PARTITION_BYTES, f"spark.fit: partitions={count:,}")
+    checks.affordable(count * 2**10, f"spark.fit: partitions={count:,}")  # 1 KiB each, at least
     if isinstance(data, (tuple, list)):
         if len(data) != 2:
             raise ValueError(f"spark.fit: data as arrays must be a pair (X, y), not {len(data)}")
@@ -566,10 +563,7 @@ def _source(spark, model, loss, data, partitions, features_col, label_col):
         raise ValueError(
             f"spark.fit: data must be a Spark DataFrame or a pair (X, y), got a {_kind(data)}"
         )
-    if {features_col, label_col} - set(data.columns):
-        needed = f"{features_col!r} and {label_col!r}"
-        raise ValueError(f"spark.fit: the DataFrame needs columns {needed}; it has {data.columns}")
-    _features_type(data, features_col, "spark.fit")
+    _features_type(data, features_col, "spark.fit")  # each column: there, and of a usable type
     label = _label_column(data, label_col)
     rows = data.repartition(partitions) if partitions else data
     return rows.select(features_col, label).rdd, False
@@ -586,6 +580,8 @@ def _label_column(data, column: str):
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType, BooleanType, DecimalType, NumericType
 
+    if column not in data.columns:
+        raise ValueError(f"spark.fit: the DataFrame has no column {column!r}: {data.columns}")
     kind = data.schema[column].dataType
     inner = kind.elementType if isinstance(kind, ArrayType) else kind
     if not isinstance(inner, (NumericType, BooleanType)):
@@ -594,21 +590,6 @@ def _label_column(data, column: str):
             "(class 0, 1, ... or target values): pyspark.ml.feature.StringIndexer makes them"
         )
     return F.col(column).cast("double") if isinstance(kind, DecimalType) else F.col(column)
-
-
-def _check_parts(model, loss, optimizer, callbacks, spark) -> list:
-    """The parts checked as `dm.fit` checks them, and the session; returns the callbacks, a list."""
-    if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks or (), "__iter__"):
-        callbacks = [callbacks]  # one callback, as dm.fit takes it (if it is none: refused below)
-    callbacks = list(callbacks or ())  # None: no callbacks
-    check_parts(model, loss, optimizer, callbacks, owner="spark.fit")
-    if spark is not None and not hasattr(spark, "sparkContext"):
-        raise TypeError(f"spark.fit: spark must be a SparkSession, got {spark!r:.60}")
-    return callbacks
-
-
-def _finite(weights) -> bool:
-    return all(np.isfinite(w).all() for w in weights)
 
 
 def fit(
@@ -656,7 +637,10 @@ def fit(
     seed = checks.number("seed", seed, "[0, inf)", whole=True, owner="spark.fit")
     if partitions is not None:
         partitions = checks.number("partitions", partitions, "[1, inf)", True, "spark.fit")
-    callbacks = _check_parts(model, loss, optimizer, callbacks, spark)
+    callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
+    check_parts(model, loss, optimizer, callbacks, owner="spark.fit")  # as dm.fit checks them
+    if spark is not None and not hasattr(spark, "sparkContext"):
+        raise TypeError(f"spark.fit: spark must be a SparkSession, got {spark!r:.60}")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("spark.fit: validation must be a pair (X_val, y_val)")
@@ -700,8 +684,7 @@ def _full_batch_step(step, model, loss, optimizer) -> dict:
     """Steps 1-3 for the gradient sums, then step 4 on the driver: grad = sum / N, step."""
     from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
 
-    work = functools.partial(_gradient_sums, loss=loss)
-    sums = step(cloudpickle.dumps(model), work)
+    sums = step(cloudpickle.dumps(model), functools.partial(_gradient_sums, loss=loss))
     logs = _logs(sums, loss)
     if math.isfinite(logs["loss"]):  # else end_epoch refuses the epoch
         for parameter, grad in zip(model.parameters(), sums.arrays):
@@ -724,11 +707,10 @@ def _averaging_round(step, payload, model, loss, options: dict) -> dict:
 def _check_blocks(handles) -> list[int]:
     """The row count of every block, or the first problem a worker found, in plain words."""
     problems = [problem for _, _, problem in sorted(handles) if problem]
+    if len(problems) > 1:
+        raise ValueError(f"{problems[0]} (and problems in {len(problems) - 1} more partitions)")
     if problems:
-        more = (
-            f" (and problems in {len(problems) - 1} more partitions)" if len(problems) > 1 else ""
-        )
-        raise ValueError(problems[0] + more)
+        raise ValueError(problems[0])
     sizes = [n for _, n, _ in sorted(handles)]
     if not sum(sizes):
         raise ValueError("the training data has no rows: there is nothing to learn from")

@@ -88,7 +88,7 @@ SPARK_CASES = {
     "callbacks a string": (
         lambda: fit(callbacks="progress"),
         TypeError,
-        "spark.fit: got 'progress' as the callback",
+        "spark.fit: got 'p' as the callback, which is no callback object",
     ),
     "spark a master URL": (
         lambda: fit(spark="local[2]"),
