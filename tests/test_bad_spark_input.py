@@ -7,6 +7,7 @@ local Spark (the `spark` fixture of conftest.py) and are refused before any job
 runs; the dashboard's rows need no Spark (conftest.py puts each in its lane).
 """
 
+import contextlib
 import math
 
 import numpy as np
@@ -139,18 +140,25 @@ SPARK_CASES = {
 }
 
 
+@contextlib.contextmanager
+def watched(spark, name: str):
+    """Yields a function that lists the Spark jobs run in this thread since the watch began."""
+    context = spark.sparkContext
+    group = f"watch-{name}-{id(name)}"
+    context.setJobGroup(group, name)
+    try:
+        yield lambda: context.statusTracker().getJobIdsForGroup(group)
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+
+
 @pytest.mark.parametrize("case", list(SPARK_CASES), ids=list(SPARK_CASES))
 def test_spark_bad_input_gets_a_plain_answer_before_any_job(spark, case):
     SESSION["spark"] = spark
     frame()  # made before the watch: building a DataFrame from Python rows runs no job
-    context = spark.sparkContext
-    group = f"refused-{abs(hash(case))}"
-    context.setJobGroup(group, case)
-    try:
+    with watched(spark, case) as jobs:
         assert_plain_answer(case, *SPARK_CASES[case])
-        assert context.statusTracker().getJobIdsForGroup(group) == [], f"{case}: a job ran"
-    finally:
-        context.setLocalProperty("spark.jobGroup.id", None)
+        assert jobs() == [], f"{case}: a job ran before the answer"
 
 
 class Count(dm.Callback):
@@ -195,7 +203,10 @@ def test_spark_a_second_ctrl_c_while_training_ends_keeps_the_history(spark):
 def test_spark_predict_writes_a_new_column_and_leaves_the_labels(spark):
     SESSION["spark"] = spark
     model = net()
-    rows = predict(model=model, output_col="guess").collect()  # in the order made, one pass
+    with watched(spark, "a good predict") as jobs:
+        predicted = predict(model=model, output_col="guess")
+        assert jobs() != []  # the watch sees jobs: predict's pass over the rows is one
+    rows = predicted.collect()  # in the order made
     np.testing.assert_allclose([row.features for row in rows], X, rtol=1e-7)
     assert [row.label for row in rows] == Y.tolist()
     assert [row.guess for row in rows] == model.predict(X).argmax(axis=1).tolist()
