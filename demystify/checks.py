@@ -56,11 +56,15 @@ def floating_dtype(dtype, owner: str = "") -> str:
     return name
 
 
-def real_array(array, name: str, dtype: str | None = None, ndim: int | None = None) -> np.ndarray:
+def real_array(
+    array, name: str, dtype: str | None = None, ndim: int | None = None, products: bool = False
+) -> np.ndarray:
     """`array` as a host NumPy array of finite real numbers (bool counts as 0/1).
 
     Given `dtype`, its values must also fit that dtype (1e39 does not fit
-    float32); given `ndim`, it must have that many axes.
+    float32, 10**6 does not fit float16); with `products`, so must their
+    products (data that weights multiply: 1e20 * 1e20 overflows float32).
+    Given `ndim`, it must have that many axes.
     """
     array = np.asarray(to_numpy(array))
     if array.dtype.kind == "c":
@@ -69,14 +73,17 @@ def real_array(array, name: str, dtype: str | None = None, ndim: int | None = No
         raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
     if ndim == 2 and array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (examples, features), not {array.shape}")
-    if not array.size:
+    if not array.size or array.dtype.kind == "b":
         return array
-    # one pass over the data: the sum is finite unless a value is NaN or inf (or the sum overflows)
-    if array.dtype.kind == "f" and not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
+    high, low = float(array.max()), float(array.min())  # two passes; a NaN or an inf shows here
+    if not (math.isfinite(high) and math.isfinite(low)):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
-    limit = float(np.finfo(dtype or "float64").max)  # whole numbers too: 10**6 is inf in float16
-    if max(float(array.max()), -float(array.min())) > limit:
-        raise ValueError(f"{name} holds values beyond {limit:.3g}, too large for {dtype}; rescale")
+    limit = float(np.finfo(dtype or "float64").max) ** (0.5 if products else 1)
+    if max(high, -low) > limit:
+        what = "to multiply in" if products else "for"
+        raise ValueError(
+            f"{name} holds values beyond {limit:.3g}, too large {what} {dtype}; rescale"
+        )
     return array
 
 

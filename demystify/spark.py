@@ -638,7 +638,7 @@ def fit(
     if partitions is not None:
         partitions = checks.number("partitions", partitions, "[1, inf)", True, "spark.fit")
     callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
-    check_parts(model, loss, optimizer, callbacks, owner="spark.fit")  # as dm.fit checks them
+    check_parts("spark.fit", callbacks, model=model, loss=loss, optimizer=optimizer)
     if spark is not None and not hasattr(spark, "sparkContext"):
         raise TypeError(f"spark.fit: spark must be a SparkSession, got {spark!r:.60}")
     if validation is not None:

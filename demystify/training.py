@@ -74,20 +74,21 @@ class Callback:
         """Called once when training ends, however it ends (an error and Ctrl-C too)."""
 
 
-def check_parts(model, loss, optimizer=None, callbacks=(), owner: str = "fit") -> None:
-    """Plain words for the usual slips in passing the parts of training: a class where an object
-    goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer swapped, or an optimizer built
-    for another model (or for this one before it was built again: it would train nothing).
+# what training asks of each part: one that cannot do it is the wrong thing, or in the wrong place
+NEEDS = dict(model="outputs", loss="check_targets", optimizer="step", callback="on_epoch_end")
 
-    Each part is asked for a method that training calls on it.
+
+def check_parts(owner: str, callbacks=(), **parts) -> None:
+    """Plain words for the usual slips in passing the parts of training (named in `parts`):
+    a class where an object goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer
+    swapped, or an optimizer built for another model (or for this one before it was built
+    again: it would train nothing). `owner` names the function they were given to.
     """
-    parts = [("model", model, "named_parameters"), ("loss", loss, "check_targets")]
-    if optimizer is not None:  # `evaluate` has none
-        parts.append(("optimizer", optimizer, "step"))
-    for name, part, method in parts + [("callback", c, "on_epoch_end") for c in callbacks]:
-        if isinstance(part, type) or not hasattr(part, method):
+    for name, part in [*parts.items(), *(("callback", callback) for callback in callbacks)]:
+        if isinstance(part, type) or not hasattr(part, NEEDS[name]):
             raise TypeError(f"{owner}: got {part!r:.60} as the {name}, which is no {name} object")
-    if optimizer is not None and [*map(id, optimizer.parameters)] != [*map(id, model.parameters())]:
+    optimizer = parts.get("optimizer")
+    if optimizer and [*map(id, optimizer.parameters)] != [*map(id, parts["model"].parameters())]:
         raise ValueError(
             f"{owner}: the optimizer holds other parameters (another model's, or from "
             "before this one was built again); build it again from model.parameters()"
@@ -100,15 +101,12 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
     This is where data enters training, and the only place it is checked.
     Returns X in the model's dtype and y, both as NumPy arrays.
     """
-    X = checks.real_array(X, f"{name}: X", model.dtype, ndim=2)
+    X = checks.real_array(X, f"{name}: X", model.dtype, ndim=2, products=True)
     y = checks.real_array(y, f"{name}: y", model.dtype)
     if len(X) == 0:
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
-    largest = max(float(X.max()), -float(X.min()))
-    if largest > math.sqrt(np.finfo(model.dtype).max):  # its products x * w would overflow
-        raise ValueError(f"{name}: X reaches {largest:.3g}, too large for {model.dtype}: scale it")
     if model.n_in not in (None, X.shape[1]):
         raise ShapeError(f"{name}: X has shape {X.shape}; the network takes {model.n_in} features")
     targets = f"{name}: {'labels' if loss.classifier else 'y'}"
@@ -123,7 +121,7 @@ def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
     Returns the batch's mean loss and the outputs the loss judged (before the
     update). `y` is taken as checked: `fit` checks the data once, where it enters.
     """
-    check_parts(model, loss, optimizer, owner="train_step")  # a few microseconds: worth it
+    check_parts("train_step", model=model, loss=loss, optimizer=optimizer)  # microseconds
     outputs = model.forward(x)
     value = loss.forward(outputs, y)
     optimizer.zero_grad()
@@ -275,7 +273,7 @@ def fit(
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
     callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
-    check_parts(model, loss, optimizer, callbacks)
+    check_parts("fit", callbacks, model=model, loss=loss, optimizer=optimizer)
     X, y = check_data(model, loss, X, y)
     if validation is not None and not isinstance(validation, (tuple, list)):
         fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
@@ -303,7 +301,7 @@ def fit(
 
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss (and accuracy, for classifiers) of `model` on (X, y), in inference mode."""
-    check_parts(model, loss, owner="evaluate")
+    check_parts("evaluate", model=model, loss=loss)
     X, y = check_data(model, loss, X, y, name="evaluation data")
     outputs = model.outputs(X, batch_size)  # stays on the backend for the loss
     results = {"loss": loss.forward(outputs, y)}

@@ -101,7 +101,11 @@ CASES = {
         ValueError,
         "must hold numbers",
     ),
-    "X 1e39": (lambda: fit(X=np.full((12, 4), 1e39)), ValueError, "too large for float32"),
+    "X 1e39": (
+        lambda: fit(X=np.full((12, 4), 1e39)),
+        ValueError,
+        "too large to multiply in float32",
+    ),
     "X inf": (lambda: fit(X=np.full((12, 4), np.inf)), ValueError, "NaN or infinite"),
     "empty": (lambda: fit(X=np.zeros((0, 4)), y=np.zeros(0, int)), ValueError, "empty"),
     "length mismatch": (lambda: fit(y=Y3[:5]), ValueError, "X has 12 examples but y has 5 targets"),
