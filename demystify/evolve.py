@@ -44,11 +44,13 @@ the helpers that read and write the weights that way: `parameters_to_vector`,
 and `dm.Step`, the neuron only evolution can train.
 """
 
+import numbers
+
 import numpy as np
 
 from . import checks
 from .activations import Activation
-from .backend import Array, array_namespace, to_numpy
+from .backend import Array, array_namespace, dtype_name, to_numpy
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .metrics import accuracy
@@ -66,7 +68,7 @@ def parameters_to_vector(model) -> np.ndarray:
 
 def vector_to_parameters(model, vector) -> None:
     """Inverse of `parameters_to_vector`: fill every parameter from one flat vector."""
-    vector = np.asarray(vector)
+    vector = checks.real_array(vector, "vector_to_parameters: the vector", model.dtype)
     sizes = [p.size for p in model.parameters()]
     if vector.ndim != 1 or vector.size != sum(sizes):
         raise ValueError(
@@ -106,7 +108,9 @@ def get_weight(model, name: str, index) -> float:
 def set_weight(model, name: str, index, value: float) -> None:
     """Change one number in place, e.g. ``set_weight(model, "0.bias", 3, 0.5)``."""
     parameter, index = _locate(model, name, index)
-    parameter.value[index] = checks.number("value", value, "[-inf, inf]")
+    value = checks.number("value", value, "(-inf, inf)", owner="set_weight")
+    checks.real_array(value, "set_weight: value", dtype_name(parameter.value))  # after the cast
+    parameter.value[index] = value
 
 
 # --- a neuron that backpropagation cannot train -------------------------------------------
@@ -147,6 +151,11 @@ class DataFitness:
     def __init__(self, X, y, loss=None, metric: str = "loss"):
         if metric not in ("loss", "accuracy"):
             raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
+        if loss is not None and (isinstance(loss, type) or not hasattr(loss, "check_targets")):
+            raise ValueError(
+                f"data_fitness: loss must be a loss object such as dm.SoftmaxCrossEntropy(), "
+                f"got {loss!r:.60}"
+            )
         if metric == "accuracy" and loss is not None and not loss.classifier:
             raise ValueError(f"metric='accuracy' needs a classification loss, got {loss!r}")
         self.X = checks.real_array(X, "data_fitness: X", ndim=2)
@@ -205,8 +214,8 @@ class _Run:
         for k, vector in enumerate(vectors):
             vector_to_parameters(self.model, vector)
             score = self.fitness(self.model)
-            if not isinstance(score, (int, float, np.number)) or isinstance(score, bool):
-                raise ValueError(f"the fitness must return a number, got {score!r:.60}")
+            if not isinstance(score, numbers.Real) or isinstance(score, (bool, np.bool_)):
+                raise ValueError(f"the fitness must return a number, a real one, got {score!r:.60}")
             if np.isnan(score):
                 raise ValueError(
                     f"the fitness returned NaN in generation {generation}; it must return a number"
@@ -231,9 +240,15 @@ class _Run:
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        self.progress.close()
-        vector_to_parameters(self.model, self.best)
-        if kind is KeyboardInterrupt:
+        interrupted = kind is KeyboardInterrupt
+        while True:  # a second Ctrl-C during this clean-up: do it again, then end as for the first
+            try:
+                vector_to_parameters(self.model, self.best)  # finite: checked at the start
+                self.progress.close()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+        if interrupted and (error is None or kind is KeyboardInterrupt):
             self.history.stop_reason = "interrupted (Ctrl-C); the best weights so far are kept"
             return True  # swallowed: the caller returns the history so far
         if error is not None:
@@ -241,10 +256,30 @@ class _Run:
         return False
 
 
-def _check(generations, population, scale: float, scale_name: str, owner: str) -> None:
+def _check(model, fitness, generations, population, scale: float, scale_name: str, owner: str):
+    """Every setting in plain words, before any work: sizes, the model, the fitness."""
     checks.number("generations", generations, "[1, inf)", whole=True, owner=owner)
     checks.number("population", population, "[2, inf)", whole=True, owner=owner)
     checks.number(scale_name, scale, "(0, inf)", owner=owner)
+    if isinstance(model, type) or not hasattr(model, "named_parameters"):
+        raise ValueError(
+            f"{owner}: model must be a network such as dm.Sequential([...]), got {model!r:.60}"
+        )
+    if isinstance(fitness, type) or not callable(fitness):
+        raise ValueError(
+            f"{owner}: fitness must be a function of the model that returns a number, such as "
+            f"evolve.data_fitness(X, y), got {fitness!r:.60}"
+        )
+    start = parameters_to_vector(model)
+    checks.affordable(
+        population * start.size * 8.0,
+        f"{owner}: a population of {population:,} vectors of {start.size:,} numbers (float64)",
+    )
+    if not np.all(np.isfinite(start)):
+        raise ValueError(
+            f"{owner}: the model's weights hold NaN or infinite values, so no score means "
+            "anything; draw fresh ones with model.initialize(seed) or load finite ones"
+        )
 
 
 # shown in notebooks/10_training_without_backprop.ipynb
@@ -268,7 +303,7 @@ def genetic(
     never gets worse (for a fitness without noise). The model ends with the
     best weights seen.
     """
-    _check(generations, population, mutation_scale, "mutation_scale", "genetic")
+    _check(model, fitness, generations, population, mutation_scale, "mutation_scale", "genetic")
     checks.number("elite", elite, f"[0, {population})", whole=True, owner="genetic")
     checks.number("tournament", tournament, f"[1, {population}]", whole=True, owner="genetic")
     rng = as_generator(seed)
@@ -314,7 +349,7 @@ def evolution_strategy(
     ``-g`` as its gradient: the optimizers descend, and we climb. The model ends
     with the best ``theta`` seen.
     """
-    _check(generations, population, sigma, "sigma", "evolution_strategy")
+    _check(model, fitness, generations, population, sigma, "sigma", "evolution_strategy")
     checks.number("lr", lr, "(0, inf)", owner="evolution_strategy")
     rng = as_generator(seed)
     pairs = population // 2
