@@ -68,7 +68,8 @@ def parameters_to_vector(model) -> np.ndarray:
 
 def vector_to_parameters(model, vector) -> None:
     """Inverse of `parameters_to_vector`: fill every parameter from one flat vector."""
-    vector = checks.real_array(vector, "vector_to_parameters: the vector", model.dtype)
+    dtype = getattr(model, "dtype", None)  # a Sequential's; any model with the three methods works
+    vector = checks.real_array(vector, "vector_to_parameters: the vector", dtype)
     sizes = [p.size for p in model.parameters()]
     if vector.ndim != 1 or vector.size != sum(sizes):
         raise ValueError(
@@ -261,7 +262,8 @@ def _check(model, fitness, generations, population, scale: float, scale_name: st
     checks.number("generations", generations, "[1, inf)", whole=True, owner=owner)
     checks.number("population", population, "[2, inf)", whole=True, owner=owner)
     checks.number(scale_name, scale, "(0, inf)", owner=owner)
-    if isinstance(model, type) or not hasattr(model, "named_parameters"):
+    needs = ("parameters", "get_weights", "set_weights")  # all that evolution asks of a model
+    if isinstance(model, type) or not all(hasattr(model, name) for name in needs):
         raise ValueError(
             f"{owner}: model must be a network such as dm.Sequential([...]), got {model!r:.60}"
         )
