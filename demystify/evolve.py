@@ -61,13 +61,27 @@ from .training import History
 # --- the weights as one vector, or one number at a time --------------------------------------
 
 
+NEEDS = ("parameters", "get_weights", "set_weights")  # all that evolution asks of a model
+
+
+def _a_model(model, owner: str, needs: tuple = NEEDS):
+    """`model` if it has the methods `needs`, else plain words (None, a class, swapped order)."""
+    if isinstance(model, type) or not all(hasattr(model, name) for name in needs):
+        raise ValueError(
+            f"{owner}: model must be a network such as dm.Sequential([...]), got {model!r:.60}"
+        )
+    return model
+
+
 def parameters_to_vector(model) -> np.ndarray:
     """All parameters flattened into one NumPy vector (weights then bias, layer by layer)."""
-    return np.concatenate([w.ravel() for w in model.get_weights()])
+    weights = _a_model(model, "parameters_to_vector").get_weights()
+    return np.concatenate([w.ravel() for w in weights])
 
 
 def vector_to_parameters(model, vector) -> None:
     """Inverse of `parameters_to_vector`: fill every parameter from one flat vector."""
+    _a_model(model, "vector_to_parameters")
     dtype = getattr(model, "dtype", None)  # a Sequential's; any model with the three methods works
     vector = checks.real_array(vector, "vector_to_parameters: the vector", dtype)
     sizes = [p.size for p in model.parameters()]
@@ -80,8 +94,8 @@ def vector_to_parameters(model, vector) -> None:
     model.set_weights([piece.reshape(p.shape) for piece, p in zip(pieces, model.parameters())])
 
 
-def _locate(model, name: str, index) -> tuple[Parameter, tuple]:
-    named = dict(model.named_parameters())
+def _locate(model, name: str, index, owner: str) -> tuple[Parameter, tuple]:
+    named = dict(_a_model(model, owner, ("named_parameters",)).named_parameters())
     index = tuple(np.atleast_1d(index).tolist())
     if name not in named:
         raise ValueError(
@@ -102,13 +116,13 @@ def get_weight(model, name: str, index) -> float:
     `name` is a dotted name from `named_parameters`; `index` has one whole
     number per axis of that parameter (a bias takes a single number).
     """
-    parameter, index = _locate(model, name, index)
+    parameter, index = _locate(model, name, index, "get_weight")
     return float(to_numpy(parameter.value[index]))
 
 
 def set_weight(model, name: str, index, value: float) -> None:
     """Change one number in place, e.g. ``set_weight(model, "0.bias", 3, 0.5)``."""
-    parameter, index = _locate(model, name, index)
+    parameter, index = _locate(model, name, index, "set_weight")
     value = checks.number("value", value, "(-inf, inf)", owner="set_weight")
     checks.real_array(value, "set_weight: value", dtype_name(parameter.value))  # after the cast
     parameter.value[index] = value
@@ -262,11 +276,7 @@ def _check(model, fitness, generations, population, scale: float, scale_name: st
     checks.number("generations", generations, "[1, inf)", whole=True, owner=owner)
     checks.number("population", population, "[2, inf)", whole=True, owner=owner)
     checks.number(scale_name, scale, "(0, inf)", owner=owner)
-    needs = ("parameters", "get_weights", "set_weights")  # all that evolution asks of a model
-    if isinstance(model, type) or not all(hasattr(model, name) for name in needs):
-        raise ValueError(
-            f"{owner}: model must be a network such as dm.Sequential([...]), got {model!r:.60}"
-        )
+    _a_model(model, owner)
     if isinstance(fitness, type) or not callable(fitness):
         raise ValueError(
             f"{owner}: fitness must be a function of the model that returns a number, such as "

@@ -20,7 +20,7 @@ from helpers import tiny_net as net
 
 import demystify as dm
 from demystify import evolve
-from demystify.apps import demo, tables
+from demystify.apps import autograd, demo, tables
 
 HUGE = 10**12  # more of anything than any machine holds
 
@@ -47,6 +47,20 @@ def dims(*sizes: int) -> bytes:
 
 def viz():
     return pytest.importorskip("demystify.viz", reason="the pictures need the viz extra")
+
+
+def notebook():
+    viz()
+    from demystify.viz import notebook
+
+    return notebook
+
+
+def blank_figure():
+    viz()
+    from matplotlib.figure import Figure
+
+    return Figure()
 
 
 def boundary(**options):
@@ -139,6 +153,16 @@ CASES = {
         lambda: evolve.vector_to_parameters(net(), np.array(["0.5"] * 67)),
         ValueError,
         "vector_to_parameters: the vector must hold numbers",
+    ),
+    "parameters_to_vector None": (
+        lambda: evolve.parameters_to_vector(None),
+        ValueError,
+        "parameters_to_vector: model must be a network",
+    ),
+    "get_weight a model's class": (
+        lambda: evolve.get_weight(dm.Sequential, "0.weights", (0, 0)),
+        ValueError,
+        "get_weight: model must be a network",
     ),
     "data_fitness loss the class": (
         lambda: evolve.data_fitness(X4, Y3, loss=dm.SoftmaxCrossEntropy)(net()),
@@ -245,6 +269,17 @@ CASES = {
         "the order is confusion_matrix(pred, target)",
     ),
     "summary of None": (lambda: tables.summary(None), ValueError, "summary: give it a network"),
+    # --- autograd: the labels of the negative log-likelihood ---------------------------------
+    "nll float label 0.7": (
+        lambda: autograd.nll(autograd.Tensor(np.zeros((2, 3))), np.array([0.7, 1.0])),
+        ValueError,
+        "nll: labels must be 2 class numbers in 0..2, one per row",
+    ),
+    "cross_entropy label 3 of 3 classes": (
+        lambda: autograd.cross_entropy(autograd.Tensor(np.zeros((2, 3))), np.array([0, 3])),
+        ValueError,
+        "class numbers in 0..2",
+    ),
     # --- pictures: grids, types, highlights ------------------------------------------------
     "boundary resolution 10**6": (
         lambda: boundary(resolution=10**6),
@@ -272,6 +307,11 @@ CASES = {
         ValueError,
         "X holds complex numbers",
     ),
+    "boundary a 3-feature model": (
+        lambda: boundary(model=net(n_in=3, n_out=2)),
+        ValueError,
+        "the map is drawn over 2 features; the model takes 3",
+    ),
     "boundary padding nan": (
         lambda: boundary(padding=float("nan")),
         ValueError,
@@ -286,6 +326,11 @@ CASES = {
         lambda: viz().plot_history({"loss": [1.0]}, metrics=None),
         ValueError,
         "metrics must be names such as 'loss'",
+    ),
+    "plot_history strings": (
+        lambda: viz().plot_history({"loss": ["high", "low"]}),
+        ValueError,
+        "plot_history: history['loss'] must hold numbers",
     ),
     "plot_weights None": (
         lambda: viz().plot_weights(None),
@@ -346,6 +391,16 @@ CASES = {
         lambda: viz().draw_network(net(), units=[(9, 0)]),
         ValueError,
         "units holds (9, 0), not a unit",
+    ),
+    "png_bytes None": (
+        lambda: notebook().png_bytes(None),
+        ValueError,
+        "png_bytes: give it a matplotlib Figure, got None",
+    ),
+    "png_bytes dpi 0": (
+        lambda: notebook().png_bytes(blank_figure(), dpi=0),
+        ValueError,
+        "dpi must be a whole number in [1, 2000]",
     ),
     "record None": (lambda: viz().record(None), ValueError, "record: give it the model"),
     "record every True": (
@@ -427,6 +482,14 @@ def test_read_idx_refuses_a_fifo_instead_of_waiting_on_it(tmp_path):
             pass
         reader.join(timeout=10)
     assert answers and "not a regular file" in answers[0], answers
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="a system with /dev/zero")
+def test_read_idx_refuses_an_endless_device():
+    """/dev/zero never ends: reading it whole (as read_idx did) fills the memory."""
+    assert_plain_answer(
+        "/dev/zero", lambda: dm.datasets.read_idx("/dev/zero"), ValueError, "not a regular file"
+    )
 
 
 def test_read_idx_never_reads_past_what_the_header_declares(tmp_path):
@@ -544,7 +607,10 @@ def test_a_second_ctrl_c_while_cleaning_up_keeps_the_weights_and_the_history(
         return data(model)
 
     model, _, run = evolve_blobs(algorithm, fitness)
-    returned, history = run()
+    try:
+        returned, history = run()
+    except KeyboardInterrupt:  # caught here, or it would stop the whole test session
+        pytest.fail("the second Ctrl-C escaped, and the history with it")
     assert returned is model and "Ctrl-C" in history.stop_reason
     assert len(history["fitness"]) == 2 and BarInterruptedOnClose.closes >= 2
     assert data(model) == pytest.approx(max(history["fitness"]), rel=1e-6)

@@ -189,7 +189,9 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     ):
         for key, style, who in ((metric, "-", "training"), (f"val_{metric}", "--", "validation")):
             if key in history and len(history[key]):
-                values = np.asarray(history[key], dtype=float)
+                values = np.asarray(to_numpy(history[key]))
+                if values.dtype.kind not in "biuf":  # NaN may stand for a missing number
+                    raise ValueError(f"plot_history: history[{key!r}] must hold numbers")
                 ax_.plot(
                     np.arange(1, len(values) + 1),
                     values,
@@ -266,6 +268,8 @@ def _boundary_settings(model, X, y, ax, resolution, padding) -> tuple[np.ndarray
     owner = "plot_decision_boundary"
     if isinstance(model, type) or not hasattr(model, "predict"):
         raise ValueError(f"{owner}: model must be a network (with .predict), got {model!r:.60}")
+    if getattr(model, "n_in", None) not in (None, 2):
+        raise ValueError(f"{owner}: the map is drawn over 2 features; the model takes {model.n_in}")
     X = checks.real_array(X, f"{owner}: X").astype(float)
     y = checks.real_array(y, f"{owner}: y").astype(float).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2:
