@@ -49,6 +49,11 @@ def viz():
     return pytest.importorskip("demystify.viz", reason="the pictures need the viz extra")
 
 
+def mnist(**options):
+    pytest.importorskip("pooch", reason="mnist() downloads with the data extra's pooch")
+    return dm.datasets.mnist(**options)
+
+
 def notebook():
     viz()
     from demystify.viz import notebook
@@ -200,7 +205,7 @@ CASES = {
     "one_hot a label of 10**9": (
         lambda: dm.datasets.one_hot(np.r_[np.zeros(10**4), 10**9]),
         ValueError,
-        "one_hot: 10,001 rows of 1,000,000,001 classes would need",
+        "one_hot: 10,001 rows, a label of 1e+09, would need",
     ),
     "one_hot n_classes 10**12": (
         lambda: dm.datasets.one_hot([0, 1], n_classes=HUGE),
@@ -212,6 +217,11 @@ CASES = {
         ValueError,
         "one_hot: n_classes must be a whole number in [1, inf), got 0",
     ),
+    "one_hot a label of 1e300": (
+        lambda: dm.datasets.one_hot([1e300]),
+        ValueError,
+        "one_hot: 1 rows, a label of 1e+300, would need",
+    ),
     "train_test_split y None": (
         lambda: dm.datasets.train_test_split(X4, None),
         ValueError,
@@ -221,6 +231,16 @@ CASES = {
         lambda: dm.datasets.train_test_split("data.csv", Y3),
         ValueError,
         "got 'data.csv'",
+    ),
+    "read_idx a NUL byte in the name": (
+        lambda: dm.datasets.read_idx("train\0.idx"),
+        ValueError,
+        "read_idx: path must be a file path",
+    ),
+    "mnist base_url None": (
+        lambda: mnist(base_url=None),
+        ValueError,
+        "mnist(): base_url must be a web address",
     ),
     "standardize eps -1": (
         lambda: dm.datasets.standardize(np.ones((3, 2)), eps=-1),
@@ -268,6 +288,8 @@ CASES = {
         ValueError,
         "the order is confusion_matrix(pred, target)",
     ),
+    "mse target strings": (lambda: dm.mse([1.0], ["a"]), ValueError, "mse: targets must hold"),
+    "mse target complex": (lambda: dm.mse([1.0], [1j]), ValueError, "mse: targets holds complex"),
     "summary of None": (lambda: tables.summary(None), ValueError, "summary: give it a network"),
     # --- autograd: the labels of the negative log-likelihood ---------------------------------
     "nll float label 0.7": (
@@ -312,6 +334,12 @@ CASES = {
         ValueError,
         "the map is drawn over 2 features; the model takes 3",
     ),
+    "boundary y 0.7": (
+        lambda: boundary(y=np.full(8, 0.7)),
+        ValueError,
+        "plot_decision_boundary: y must be class numbers 0, 1, 2, ..., got 0.7",
+    ),
+    "boundary y negative": (lambda: boundary(y=np.full(8, -5)), ValueError, "got -5"),
     "boundary padding nan": (
         lambda: boundary(padding=float("nan")),
         ValueError,
@@ -332,6 +360,11 @@ CASES = {
         ValueError,
         "plot_history: history['loss'] must hold numbers",
     ),
+    "plot_history ax a string": (
+        lambda: viz().plot_history({"loss": [1.0]}, ax="left"),
+        ValueError,
+        "plot_history: ax must be a matplotlib Axes",
+    ),
     "plot_weights None": (
         lambda: viz().plot_weights(None),
         ValueError,
@@ -341,6 +374,11 @@ CASES = {
         lambda: viz().plot_weights("model.npz"),
         ValueError,
         "got 'model.npz'",
+    ),
+    "plot_weights names 3": (
+        lambda: viz().plot_weights(net(), names=3),
+        ValueError,
+        "names must be a list of names, one per array, got 3",
     ),
     "plot_weights ncols -1": (
         lambda: viz().plot_weights(net(), ncols=-1),
@@ -381,6 +419,21 @@ CASES = {
         lambda: viz().draw_network(net(), radius=-1),
         ValueError,
         "radius must be a number in (0, inf)",
+    ),
+    "draw_network ax a string": (
+        lambda: viz().draw_network(net(), ax="left"),
+        ValueError,
+        "draw_network: ax must be a matplotlib Axes",
+    ),
+    "draw_network arrows None": (
+        lambda: viz().draw_network(net(), arrows=None),
+        ValueError,
+        "draw_network: arrows must be a list of tuples, got None",
+    ),
+    "draw_network NaN weights": (
+        lambda: viz().draw_network(nan_model()),
+        ValueError,
+        "draw_network: 0.weights contains NaN",
     ),
     "draw_network an arrow it lacks": (
         lambda: viz().draw_network(net(), arrows=[(0, 99, 0)]),
@@ -490,6 +543,10 @@ def test_read_idx_refuses_an_endless_device():
     assert_plain_answer(
         "/dev/zero", lambda: dm.datasets.read_idx("/dev/zero"), ValueError, "not a regular file"
     )
+
+
+def test_read_idx_refuses_a_folder(tmp_path):
+    assert_plain_answer("a folder", lambda: dm.datasets.read_idx(tmp_path), ValueError, "regular")
 
 
 def test_read_idx_never_reads_past_what_the_header_declares(tmp_path):
@@ -634,6 +691,12 @@ def test_pandas_data_scores_like_numpy():
     assert evolve.data_fitness(frame, series)(model) == evolve.data_fitness(X, y)(model)
     matrix = dm.confusion_matrix(pd.DataFrame(model.predict(X)), series)
     np.testing.assert_array_equal(matrix, dm.confusion_matrix(model.predict(X), y))
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}
+    for ours, theirs in zip(
+        viz().plot_history(pd.DataFrame(history)).axes[0].lines,
+        viz().plot_history(history).axes[0].lines,
+    ):
+        np.testing.assert_array_equal(ours.get_xydata(), theirs.get_xydata())
     parts = dm.datasets.train_test_split(frame, series, seed=1)
     for part, reference in zip(parts, dm.datasets.train_test_split(X, y, seed=1)):
         np.testing.assert_array_equal(part, reference)

@@ -88,6 +88,5 @@ def _one_hot(rows: np.ndarray) -> bool:
 
 def mse(pred, target) -> float:
     """Mean squared error over every entry (`dm.MeanSquaredError`, on host arrays)."""
-    return dm.MeanSquaredError().forward(
-        dm.asarray(dm.checks.real_array(pred, "predictions")), target
-    )
+    pred = dm.asarray(dm.checks.real_array(pred, "mse: predictions"))
+    return dm.MeanSquaredError().forward(pred, dm.checks.real_array(target, "mse: targets"))

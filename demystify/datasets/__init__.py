@@ -158,13 +158,14 @@ def read_idx(path) -> np.ndarray:
     try:
         path = Path(path)
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except TypeError:
-        raise ValueError(f"read_idx: path must be a file path, got {path!r:.60}") from None
     except OSError as error:
         raise ValueError(f"cannot read IDX file {path}: {error.strerror}") from None
+    except (TypeError, ValueError):  # None, a number, a NUL byte in the name
+        raise ValueError(f"read_idx: path must be a file path, got {path!r:.60}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # what was opened, not what was named
+        os.close(descriptor)
+        raise ValueError(f"cannot read IDX file {path}: it is not a regular file")
     with open(descriptor, "rb") as raw:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # what was opened, not the name
-            raise ValueError(f"cannot read IDX file {path}: it is not a regular file")
         file = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
         try:
             return _parse_idx(file, path)
@@ -206,6 +207,11 @@ def mnist(
         import pooch
     except ImportError:
         raise ImportError('mnist() downloads with pooch: pip install "demystify[data]"') from None
+    if not isinstance(base_url, str) or not isinstance(files or {}, dict):
+        raise ValueError(
+            f"mnist(): base_url must be a web address (text) and files a dict of file names and "
+            f"checksums, got {base_url!r:.60} and {files!r:.60}"
+        )
     files = files or MNIST_FILES
     cache_dir = Path(cache_dir or pooch.os_cache("demystify"))
     existed = cache_dir.exists()
@@ -280,8 +286,12 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
     y = real_array(y, "one_hot: y")
     if y.ndim != 1 or not np.all(y == np.round(y)):
         raise ValueError("one_hot: y must be a 1-D array of whole class numbers")
-    if n_classes is None:  # as many as the largest label asks for
-        n_classes = int(y.max(initial=0)) + 1
+    if n_classes is None:  # as many as the largest label asks for (in float: 1e300 fits)
+        largest = float(y.max(initial=0))
+        affordable(
+            5.0 * len(y) * (largest + 1), f"one_hot: {len(y):,} rows, a label of {largest:g},"
+        )
+        n_classes = int(largest) + 1
     number("n_classes", n_classes, "[1, inf)", whole=True, owner="one_hot")
     if y.min(initial=0) < 0 or y.max(initial=0) >= n_classes:
         raise ValueError(

@@ -24,7 +24,6 @@ from matplotlib.colors import Normalize, to_rgba
 from matplotlib.patches import Circle
 
 from .. import checks
-from ..backend import to_numpy
 from .plots import WEIGHT_CMAP, new_axes
 
 FOCUS = "#f0a500"  # the highlight colour: units and arrows the current step works on
@@ -116,10 +115,15 @@ def draw_network(
     sizes = [dense[0][1].n_in] + [d.n_out for _, d in dense]
     arrows, units = _picked(sizes, arrows, units)
     where = _Layout(sizes, max_units, radius)
+    if ax is not None and not hasattr(ax, "add_collection"):
+        raise ValueError(f"draw_network: ax must be a matplotlib Axes, got {ax!r:.60}")
     if ax is None:
         panel = (0.9 * where.spread * len(where.sizes) + 1.5, 0.55 * where.tallest + 1.5)
         _, (ax,) = new_axes(1, panel=panel)
-    weights = [np.asarray(to_numpy(d.weights.value), dtype=float) for _, d in dense]
+    weights = [
+        checks.real_array(d.weights.value, f"draw_network: {k}.weights").astype(float)
+        for k, d in dense
+    ]
     limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
     focus_arrows = set(arrows)
     for k, w in enumerate(weights):
@@ -137,6 +141,9 @@ def draw_network(
 
 def _picked(sizes: list[int], arrows, units) -> tuple[list, list]:
     """The `arrows` ``(layer, i, j)`` and `units` ``(column, unit)`` to highlight, all real."""
+    for name, picked in (("arrows", arrows), ("units", units)):
+        if isinstance(picked, str) or not hasattr(picked, "__iter__"):
+            raise ValueError(f"draw_network: {name} must be a list of tuples, got {picked!r:.60}")
     picked_arrows, picked_units = [], []
     for arrow in arrows:
         k, i, j = _whole_numbers(arrow, 3) or (len(sizes), 0, 0)

@@ -77,6 +77,8 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
         )
         pairs = [(f"#{i}", to_numpy(a)) for i, a in enumerate(arrays)]
     if names is not None:
+        if isinstance(names, str) or not hasattr(names, "__iter__"):
+            raise ValueError(f"names must be a list of names, one per array, got {names!r:.60}")
         names = list(names)
         if len(names) != len(pairs):
             raise ValueError(f"got {len(names)} names for {len(pairs)} arrays")
@@ -165,7 +167,7 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     history: what `dm.fit` returns (or any dict of lists). One panel per metric,
     unless `ax` is given, which then holds them all.
     """
-    if not isinstance(history, Mapping):
+    if not (hasattr(history, "keys") and hasattr(history, "__getitem__")):  # a dict, a DataFrame
         raise ValueError(
             f"plot_history: history must be what dm.fit returns (a dict of lists), got "
             f"{history!r:.60}"
@@ -180,6 +182,8 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
             f"the history has no {', '.join(map(repr, missing))}; "
             f"it records {', '.join(map(repr, history)) or 'nothing'}"
         )
+    if ax is not None and not hasattr(ax, "plot"):
+        raise ValueError(f"plot_history: ax must be a matplotlib Axes, got {ax!r:.60}")
     if ax is None:
         fig, axes = new_axes(len(metrics), panel=(4.5, 3.2))
     else:
@@ -272,6 +276,9 @@ def _boundary_settings(model, X, y, ax, resolution, padding) -> tuple[np.ndarray
         raise ValueError(f"{owner}: the map is drawn over 2 features; the model takes {model.n_in}")
     X = checks.real_array(X, f"{owner}: X").astype(float)
     y = checks.real_array(y, f"{owner}: y").astype(float).reshape(-1)
+    if y.size and not (np.all(y == np.round(y)) and y.min() >= 0):
+        wrong = y[(y != np.round(y)) | (y < 0)][0]
+        raise ValueError(f"{owner}: y must be class numbers 0, 1, 2, ..., got {wrong:g}")
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"{owner} needs 2-D points, X of shape (n, 2); got {X.shape}")
     if len(y) != len(X) or not len(X):
