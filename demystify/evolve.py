@@ -33,10 +33,13 @@ has one entry per *generation* in `dm.fit`'s `History` format ("fitness", the
 running count "evaluations" of fitness calls, i.e. forward passes over the
 data, and "loss"/"accuracy" when the fitness comes from `data_fitness`).
 
-Nothing learned is lost: if the fitness raises or returns NaN, or on Ctrl-C,
-the model is left with the best vector seen so far (its start, before any
-score), and the history so far is returned (Ctrl-C, with a `stop_reason`) or
-attached to the error as ``error.history``.
+Nothing learned is lost: if the fitness (or its loss) raises or returns NaN,
+if a candidate's weights do not fit the model's dtype, or on Ctrl-C (a second
+one during the clean-up included), the model is left with the best vector seen
+so far (its start, before any score: checked finite, like every vector loaded
+after its cast), and the history so far is returned (Ctrl-C, with a
+`stop_reason`) or attached to the error as ``error.history``. The same contract
+as `dm.fit`'s `guard`.
 
 The model is a function of one flat vector here, so this module also holds
 the helpers that read and write the weights that way: `parameters_to_vector`,

@@ -252,7 +252,7 @@ CASES = {
         ValueError,
         "read_idx: path must be a file path, got None",
     ),
-    # --- tables: the confusion matrix and the summary ------------------------------------------
+    # --- tables: the confusion matrix, mse and the summary --------------------------------------
     "confusion float labels 0.7": (
         lambda: dm.confusion_matrix([0, 1], [0.7, 1]),
         ValueError,
