@@ -10,20 +10,20 @@ A complete, small neural-network library on NumPy, written to be read::
     print(dm.accuracy(model.predict(X), y))
 
 Read the modules in this order: parameter, init, layers, activations, model,
-losses, optim, training, metrics, gradcheck, saving, backend, evolve.
+losses, optim, training, metrics, saving, backend; then the ring (apps/gradcheck, evolve, ...).
 """
 
 from . import datasets, evolve
 from .activations import Activation, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .apps.accuracy import accuracy
 from .apps.callbacks import EarlyStopping
+from .apps.gradcheck import gradcheck
 from .apps.schedules import CosineDecay, StepDecay
-from .apps.tables import confusion_matrix, mse
+from .apps.tables import confusion_matrix, mse, summary
 from .backend import Array, asarray, available_backends, backend_name, namespace, to_numpy, use
 from .evolve import Step
-from .gradcheck import gradcheck
 from .layers import Dense, Dropout, Layer, ShapeError
 from .losses import BinaryCrossEntropy, Huber, Loss, MeanSquaredError, SoftmaxCrossEntropy
-from .metrics import accuracy
 from .model import Sequential
 from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .parameter import Parameter
@@ -39,7 +39,7 @@ __all__ = (
     + ["Loss", "MeanSquaredError", "Huber", "BinaryCrossEntropy", "SoftmaxCrossEntropy"]
     + ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "StepDecay", "CosineDecay"]
     + ["train_step", "fit", "evaluate", "History", "Callback", "EarlyStopping", "TrainingError"]
-    + ["accuracy", "confusion_matrix", "mse", "gradcheck", "save", "load"]
+    + ["summary", "accuracy", "confusion_matrix", "mse", "gradcheck", "save", "load"]
     + ["Array", "use", "namespace", "backend_name", "available_backends", "asarray", "to_numpy"]
     + ["datasets", "evolve", "viz", "spark"]
 )

@@ -69,13 +69,13 @@ def real_array(array, name: str, dtype: str | None = None, ndim: int | None = No
         raise ValueError(f"{name} must hold numbers, got dtype {array.dtype}")
     if ndim == 2 and array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (examples, features), not {array.shape}")
-    if array.dtype.kind != "f" or not array.size:
-        return array  # whole numbers and booleans are always finite
+    if not array.size:
+        return array
     # one pass over the data: the sum is finite unless a value is NaN or inf (or the sum overflows)
-    if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
+    if array.dtype.kind == "f" and not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
-    limit = np.finfo(dtype or array.dtype).max
-    if limit < np.finfo(array.dtype).max and max(array.max(), -array.min()) > limit:
+    limit = float(np.finfo(dtype or "float64").max)  # whole numbers too: 10**6 is inf in float16
+    if max(float(array.max()), -float(array.min())) > limit:
         raise ValueError(f"{name} holds values beyond {limit:.3g}, too large for {dtype}; rescale")
     return array
 
@@ -92,14 +92,11 @@ def parameter_list(parameters, owner: str) -> list:
 def affordable(n_bytes: float, what: str) -> None:
     """Plain words instead of NumPy's MemoryError: refuse `what` if it needs more than this machine.
 
-    The bound is the machine's physical memory (unknown, e.g. on Windows: no bound).
+    The bound is the machine's physical memory (where the system says it; else no bound).
     """
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
+    if not hasattr(os, "sysconf"):  # the system does not say (Windows)
         return
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     if n_bytes > total:
-        needed = f"{n_bytes / 2**30:,.1f} GiB"
-        raise ValueError(
-            f"{what} would need {needed}, more than this machine's {total / 2**30:.0f} GiB"
-        )
+        need, have = n_bytes / 2**30, total / 2**30
+        raise ValueError(f"{what} needs {need:,.1f} GiB, more than this machine's {have:.0f} GiB")

@@ -53,10 +53,10 @@ import numpy as np
 
 from . import checks
 from .activations import Activation
+from .apps.accuracy import accuracy
 from .backend import Array, array_namespace, dtype_name, to_numpy
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
-from .metrics import accuracy
 from .optim import SGD, Adam
 from .parameter import Parameter
 from .training import History

@@ -175,6 +175,7 @@ class Dense(Layer):
     def parameter_shapes(cls, config: dict) -> dict[str, tuple[int, ...]]:
         n_in = checks.number("n_in", config.get("n_in"), "[1, inf)", True, "Dense")
         n_out = checks.number("n_out", config.get("n_out"), "[1, inf)", True, "Dense")
+        checks.affordable(8 * n_in * n_out, f"Dense({n_in}, {n_out}): drawing its weights")
         return {"weights": (n_in, n_out), "bias": (n_out,)}
 
 
@@ -201,9 +202,8 @@ class Dropout(Layer):
             self.cache = 1.0  # nothing dropped: backward passes the gradient through
             return x
         keep = self.rng.random(tuple(x.shape)) >= self.p  # drawn on the host, seeded
-        self.cache = backend.asarray(
-            keep / (1 - self.p), backend.dtype_name(x), backend.array_namespace(x)
-        )
+        xp = backend.array_namespace(x)
+        self.cache = backend.asarray(keep / (1 - self.p), backend.dtype_name(x), xp)
         return x * self.cache
 
     def backward(self, grad_out: Array, input_grad: bool = True) -> Array:

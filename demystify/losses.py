@@ -149,11 +149,16 @@ class SoftmaxCrossEntropy(Loss):
     predictions = staticmethod(softmax)  # a probability for every class
 
     def check_targets(self, y: np.ndarray, n_outputs: int, where: str = "labels") -> None:
-        """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot rows."""
-        if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:
+        """Class numbers ``0 .. n_outputs - 1`` (a 1-D array), or one-hot (probability) rows."""
+        if n_outputs == 1:  # softmax of one score is always 1: a loss of 0 whatever the weights
+            raise ValueError(f"{where}: softmax of 1 output is always 1; use BinaryCrossEntropy")
+        if y.ndim == 2 and y.shape[1] == 1:
             raise ValueError(f"{where} are a column {y.shape}; pass them 1-D: y.ravel()")
-        if y.ndim == 2:  # one-hot (or probability) rows
-            return super().check_targets(y, n_outputs, where)
+        if y.ndim == 2:  # one-hot (or probability) rows: each a distribution over the classes
+            super().check_targets(y, n_outputs, where)
+            if y.size and (y.min() < 0 or not np.allclose(y.sum(axis=1), 1, atol=1e-3)):
+                raise ValueError(f"{where}: each one-hot row must be >= 0 and sum to 1")
+            return None
         if y.ndim != 1 or (y.dtype.kind == "f" and np.any(y != np.round(y))):
             raise ValueError(f"{where} must be whole numbers (class indices) in a 1-D array")
         if y.size and (y.min() < 0 or y.max() >= n_outputs):

@@ -1,31 +1,16 @@
-"""Metrics: numbers people read to judge a model (the loss is for the optimizer).
+"""Metrics: what the training loop counts -- how many rows a classifier gets right.
 
-They work on host NumPy arrays, such as those `Sequential.predict` returns,
-and refuse outputs that are not finite numbers (NaN is no class).
+The numbers people read afterwards (`dm.accuracy`, `dm.confusion_matrix`)
+are built on these in the ring (``apps/accuracy.py``, ``apps/tables.py``).
 """
 
 import numpy as np
 
 from .backend import to_numpy
-from .checks import real_array
 
 
-def predicted_classes(pred, threshold: float = 0.0) -> np.ndarray:
-    """Class numbers from network outputs.
-
-    Several columns: the index of the largest score in each row. One column
-    (binary, logits): 1 where the score is above `threshold` (0 is the logit of
-    probability 1/2). A 1-D array is taken to be class numbers already.
-    """
-    pred = real_array(pred, "predictions")
-    if pred.ndim == 1:
-        return pred.astype(np.int64)
-    if pred.ndim != 2:
-        raise ValueError(f"predictions must be 1-D or 2-D, got shape {pred.shape}")
-    return _classes(pred, threshold)
-
-
-def _classes(pred: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+def classes(pred: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """Class numbers from checked 2-D outputs: the largest score, or one logit above `threshold`."""
     if pred.shape[1] == 1:
         return (pred[:, 0] > threshold).astype(np.int64)
     return np.argmax(pred, axis=1)
@@ -40,13 +25,4 @@ def labels(target: np.ndarray) -> np.ndarray:
 
 def hits(outputs, labels: np.ndarray) -> int:
     """How many rows of checked network `outputs` (any backend) predict their class in `labels`."""
-    return int(np.count_nonzero(_classes(to_numpy(outputs)) == labels))
-
-
-def accuracy(pred, target, threshold: float = 0.0) -> float:
-    """Fraction of rows whose predicted class equals the target class."""
-    predicted = predicted_classes(pred, threshold)
-    classes = labels(real_array(target, "targets"))
-    if predicted.shape != classes.shape:
-        raise ValueError(f"accuracy: {len(predicted)} predictions but {len(classes)} targets")
-    return float(np.mean(predicted == classes)) if classes.size else float("nan")
+    return int(np.count_nonzero(classes(to_numpy(outputs)) == labels))

@@ -25,8 +25,8 @@ class Sequential(Layer):
         super().__init__()
         self.layers = list(layers)
         for index, layer in enumerate(self.layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "named_parameters")):
-                raise TypeError(f"Sequential: item #{index} is {layer!r}, not a demystify layer")
+            if isinstance(layer, type) or not hasattr(layer, "named_parameters"):  # dm.ReLU, not ()
+                raise TypeError(f"Sequential item #{index} is {layer!r:.60}, not a demystify layer")
         dtype = dtype and checks.floating_dtype(dtype, owner="Sequential")
         if seed is not None:
             self.initialize(as_generator(seed), dtype)
@@ -112,12 +112,6 @@ class Sequential(Layer):
     def predict(self, X, batch_size: int = 1024) -> np.ndarray:
         """The network's outputs for `X` as a NumPy array (see `outputs`)."""
         return backend.to_numpy(self.outputs(X, batch_size))
-
-    def summary(self) -> str:
-        """A table of layers, output widths and parameter counts, printed and returned."""
-        from .apps.tables import summary  # presentation, in the ring
-
-        return summary(self)
 
     def get_weights(self) -> list[np.ndarray]:
         """Copies of every parameter, in `parameters()` order, as NumPy arrays."""

@@ -16,6 +16,8 @@ Updates are done in place, so a step allocates little memory.
 
 import math
 
+import numpy as np
+
 from . import backend, checks
 from .backend import Array
 from .parameter import Parameter, Params
@@ -31,10 +33,10 @@ class Optimizer:
         self.parameters = checks.parameter_list(params, name)
         self.base_lr = self.lr = checks.number("lr", lr, "(0, inf)", owner=name)
         self.weight_decay = checks.number("weight_decay", weight_decay, "[0, inf)", owner=name)
-        if clip_norm is not None:
-            checks.number("clip_norm", clip_norm, "(0, inf)", owner=name)
         if not (schedule is None or callable(schedule)):
             raise ValueError(f"{name}: schedule must be a function of the step, got {schedule!r}")
+        if clip_norm is not None:
+            checks.number("clip_norm", clip_norm, "(0, inf)", owner=name)
         self.clip_norm = clip_norm
         self.schedule = schedule
         self.steps = 0  # how many updates so far (Adam's bias correction and schedules use it)
@@ -69,6 +71,14 @@ class Optimizer:
 
     def update(self, index: int, parameter: Parameter, grad: Array) -> None:
         raise NotImplementedError
+
+    def _eps(self, eps: float) -> float:
+        """`eps`, if it is not 0 in the parameters' dtype (1e-8 is 0 in float16: 0/0 is NaN)."""
+        checks.number("eps", eps, "(0, inf)", owner=type(self).__name__)
+        dtype = backend.dtype_name(self.parameters[0].value)
+        if float(np.asarray(eps, dtype=dtype)) == 0:
+            raise ValueError(f"{type(self).__name__}: eps={eps:g} is 0 in {dtype}; use eps=1e-4")
+        return eps
 
     def _state(self) -> list[Array]:
         """One zero array per parameter, for running averages kept in step with them."""
@@ -105,15 +115,16 @@ class RMSprop(Optimizer):
     def __init__(self, params: Params, lr=0.001, rho=0.9, eps=1e-8, **kw):
         super().__init__(params, lr, **kw)
         self.rho = checks.number("rho", rho, "[0, 1)", owner="RMSprop")
-        self.eps = checks.number("eps", eps, "(0, inf)", owner="RMSprop")
+        self.eps = self._eps(eps)
         self.square_avg = self._state()
 
     def update(self, index: int, parameter: Parameter, grad: Array) -> None:
         square_avg = self.square_avg[index]
         square_avg *= self.rho
         square_avg += (1 - self.rho) * grad * grad
-        xp = backend.array_namespace(grad)
-        parameter.value -= self.lr * grad / (xp.sqrt(square_avg) + self.eps)
+        parameter.value -= (
+            self.lr * grad / (backend.array_namespace(grad).sqrt(square_avg) + self.eps)
+        )
 
 
 class Adam(Optimizer):
@@ -133,7 +144,7 @@ class Adam(Optimizer):
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = checks.number("betas[0]", betas[0], "[0, 1)", owner=name)
         self.beta2 = checks.number("betas[1]", betas[1], "[0, 1)", owner=name)
-        self.eps = checks.number("eps", eps, "(0, inf)", owner=name)
+        self.eps = self._eps(eps)
         self.m = self._state()
         self.v = self._state()
 

@@ -97,7 +97,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import backend, checks, metrics
-from .training import History, check_data, end_epoch, guard, train_epoch
+from .apps.accuracy import predicted_classes
+from .training import History, check_data, check_parts, end_epoch, guard, train_epoch
 
 MODES = ("full_batch", "average")
 
@@ -483,7 +484,8 @@ def _averaged_weights(index, X, y, shared, loss, batch_size, local_epochs, seed)
     for _ in range(local_epochs):  # ordinary minibatch epochs: dm.fit's own
         logs, _ = train_epoch(model, loss, optimizer, X, y, batch_size, rng)
     weights = model.get_weights()
-    if not (math.isfinite(logs["loss"]) and _finite(weights)):  # the driver refuses the round
+    # the driver refuses a round whose loss or weights are not finite
+    if not (math.isfinite(logs["loss"]) and all(np.isfinite(w).all() for w in weights)):
         return Sums(None, math.nan, 0.0, len(X))
     share = len(X) / total_rows  # n_k / N: exactly 1.0 for a single partition
     n = len(X)
@@ -509,22 +511,15 @@ def _on_rebuilt_blocks(index: int, rows, run: str, work, model, loss, from_array
     return [work(index, X, y)]
 
 
-def _step(spark, handles, source, run, payload, work, *, model, loss, from_arrays) -> Sums:
-    """Steps 1 to 3: broadcast the payload, work on every block, add the results up."""
+def _step(spark, handles, source, run, payload, work, **build) -> Sums:
+    """Steps 1 to 3: broadcast the payload, work on every block, add up (`build`: redo a block)."""
     shared = spark.sparkContext.broadcast(payload)  # step 1
     work = functools.partial(work, shared=shared)
     try:
         task = functools.partial(_on_kept_blocks, run=run, work=work)  # steps 2 and 3:
         sums = handles.mapPartitions(task).treeAggregate(NO_SUMS, _add, _add)
         if sums.missing:  # blocks whose machine had no copy: built again from their rows
-            again = functools.partial(
-                _on_rebuilt_blocks,
-                run=run,
-                work=work,
-                model=model,
-                loss=loss,
-                from_arrays=from_arrays,
-            )
+            again = functools.partial(_on_rebuilt_blocks, run=run, work=work, **build)
             rebuilt = source.mapPartitionsWithIndex(again)
             redone = spark.sparkContext.runJob(rebuilt, list, list(sums.missing))
             sums = functools.reduce(_add, redone, sums._replace(missing=()))
@@ -540,6 +535,8 @@ def _features_type(data, column: str, owner: str) -> str:
     """``"vector"`` or ``"array"`` for a usable features column; plain words for any other."""
     from pyspark.sql.types import ArrayType, NumericType
 
+    if column not in data.columns:
+        raise ValueError(f"{owner}: the DataFrame has no column {column!r}: {data.columns}")
     kind = data.schema[column].dataType
     if kind.typeName() == "vectorudt":
         return "vector"
@@ -553,26 +550,29 @@ def _features_type(data, column: str, owner: str) -> str:
 
 def _source(spark, model, loss, data, partitions, features_col, label_col):
     """The data as an RDD with one entry per row (a DataFrame) or per partition (arrays)."""
+    count = partitions or spark.sparkContext.defaultParallelism  # None: arrays get one per core
+    checks.affordable(count * 2**10, f"spark.fit: partitions={count:,}")  # 1 KiB each, at least
     if isinstance(data, (tuple, list)):
         if len(data) != 2:
             raise ValueError(f"spark.fit: data as arrays must be a pair (X, y), not {len(data)}")
         X, y = check_data(model, loss, *data)
-        count = partitions or spark.sparkContext.defaultParallelism
         cuts = np.linspace(0, len(X), count + 1).astype(int)
         blocks = [(X[a:b], y[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]  # one block a partition
         return spark.sparkContext.parallelize(blocks, count), True
     if not hasattr(data, "schema"):
-        kind = type(data).__name__
         raise ValueError(
-            f"spark.fit: data must be a Spark DataFrame or a pair (X, y), got a {kind}"
+            f"spark.fit: data must be a Spark DataFrame or a pair (X, y), got a {_kind(data)}"
         )
-    if {features_col, label_col} - set(data.columns):
-        needed = f"{features_col!r} and {label_col!r}"
-        raise ValueError(f"spark.fit: the DataFrame needs columns {needed}; it has {data.columns}")
-    _features_type(data, features_col, "spark.fit")
+    _features_type(data, features_col, "spark.fit")  # each column: there, and of a usable type
     label = _label_column(data, label_col)
     rows = data.repartition(partitions) if partitions else data
     return rows.select(features_col, label).rdd, False
+
+
+def _kind(value) -> str:
+    """What `value` is, its library first: ``"pandas DataFrame"``, ``"str"``."""
+    library = type(value).__module__.partition(".")[0]
+    return type(value).__name__ if library == "builtins" else f"{library} {type(value).__name__}"
 
 
 def _label_column(data, column: str):
@@ -580,6 +580,8 @@ def _label_column(data, column: str):
     from pyspark.sql import functions as F
     from pyspark.sql.types import ArrayType, BooleanType, DecimalType, NumericType
 
+    if column not in data.columns:
+        raise ValueError(f"spark.fit: the DataFrame has no column {column!r}: {data.columns}")
     kind = data.schema[column].dataType
     inner = kind.elementType if isinstance(kind, ArrayType) else kind
     if not isinstance(inner, (NumericType, BooleanType)):
@@ -588,10 +590,6 @@ def _label_column(data, column: str):
             "(class 0, 1, ... or target values): pyspark.ml.feature.StringIndexer makes them"
         )
     return F.col(column).cast("double") if isinstance(kind, DecimalType) else F.col(column)
-
-
-def _finite(weights) -> bool:
-    return all(np.isfinite(w).all() for w in weights)
 
 
 def fit(
@@ -616,7 +614,7 @@ def fit(
 
     data: a Spark DataFrame with an array (or ml Vector) column `features_col`
     and a label column `label_col` (class number, 0/1 or target value), or
-    ``(X, y)`` NumPy arrays, spread over `partitions` (default: one per core).
+    ``(X, y)`` arrays (NumPy, pandas, lists), spread over `partitions` (default: one per core).
     mode: ``"full_batch"`` (one exact full-batch step per epoch) or
     ``"average"`` (each of the `epochs` rounds trains every partition for
     `local_epochs` epochs in minibatches of `batch_size`, seeded by `seed`,
@@ -639,24 +637,22 @@ def fit(
     seed = checks.number("seed", seed, "[0, inf)", whole=True, owner="spark.fit")
     if partitions is not None:
         partitions = checks.number("partitions", partitions, "[1, inf)", True, "spark.fit")
-    if not {id(p) for p in optimizer.parameters} <= {id(p) for p in model.parameters()}:
-        raise ValueError(
-            "spark.fit: the optimizer updates other parameters; give it model.parameters()"
-        )
+    callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
+    check_parts(model, loss, optimizer, callbacks, owner="spark.fit")  # as dm.fit checks them
+    if spark is not None and not hasattr(spark, "sparkContext"):
+        raise TypeError(f"spark.fit: spark must be a SparkSession, got {spark!r:.60}")
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("spark.fit: validation must be a pair (X_val, y_val)")
         validation = check_data(model, loss, *validation, name="validation data")
     options = dict(loss=loss, batch_size=batch_size, local_epochs=local_epochs, seed=seed)
-    callbacks = list(callbacks)
     spark = spark or local_session()
     source, from_arrays = _source(spark, model, loss, data, partitions, features_col, label_col)
     run = uuid.uuid4().hex[:12]  # names this run's block files
-    make = functools.partial(_make_blocks, run=run, model=model, loss=loss, from_arrays=from_arrays)
-    handles = source.mapPartitionsWithIndex(make).cache()
-    step = functools.partial(
-        _step, spark, handles, source, run, model=model, loss=loss, from_arrays=from_arrays
-    )
+    build = dict(model=model, loss=loss, from_arrays=from_arrays)  # what builds a block
+    make = functools.partial(_make_blocks, run=run, **build)
+    handles = source.mapPartitionsWithIndex(make).cache()  # kept: every step runs over them
+    step = functools.partial(_step, spark, handles, source, run, **build)
     with guard(model, callbacks) as history:  # the engine's begin and end of a run
         try:
             total_rows = sum(_check_blocks(handles.collect()))  # step 0: build, check, keep
@@ -688,8 +684,7 @@ def _full_batch_step(step, model, loss, optimizer) -> dict:
     """Steps 1-3 for the gradient sums, then step 4 on the driver: grad = sum / N, step."""
     from pyspark import cloudpickle  # pickles what plain pickle cannot (a lambda schedule)
 
-    work = functools.partial(_gradient_sums, loss=loss)
-    sums = step(cloudpickle.dumps(model), work)
+    sums = step(cloudpickle.dumps(model), functools.partial(_gradient_sums, loss=loss))
     logs = _logs(sums, loss)
     if math.isfinite(logs["loss"]):  # else end_epoch refuses the epoch
         for parameter, grad in zip(model.parameters(), sums.arrays):
@@ -712,11 +707,10 @@ def _averaging_round(step, payload, model, loss, options: dict) -> dict:
 def _check_blocks(handles) -> list[int]:
     """The row count of every block, or the first problem a worker found, in plain words."""
     problems = [problem for _, _, problem in sorted(handles) if problem]
+    if len(problems) > 1:
+        raise ValueError(f"{problems[0]} (and problems in {len(problems) - 1} more partitions)")
     if problems:
-        more = (
-            f" (and problems in {len(problems) - 1} more partitions)" if len(problems) > 1 else ""
-        )
-        raise ValueError(problems[0] + more)
+        raise ValueError(problems[0])
     sizes = [n for _, n, _ in sorted(handles)]
     if not sum(sizes):
         raise ValueError("the training data has no rows: there is nothing to learn from")
@@ -754,16 +748,21 @@ def predict(
     from pyspark.ml.functions import predict_batch_udf, vector_to_array
     from pyspark.sql import functions as F
 
-    if features_col not in df.columns:
-        raise ValueError(
-            f"spark.predict: the DataFrame has no column {features_col!r}: {df.columns}"
+    if not hasattr(df, "schema"):
+        got = f"got a {_kind(df)} (spark.createDataFrame makes one)"
+        raise TypeError(f"spark.predict: df must be a Spark DataFrame, {got}")
+    if not (isinstance(output_col, str) and output_col) or output_col in df.columns:
+        raise ValueError(  # before any job: a column already there would be overwritten
+            f"spark.predict: output_col must name a new column (one already there would be "
+            f"overwritten), got {output_col!r}; the DataFrame has {df.columns}"
         )
     kind = _features_type(df, features_col, "spark.predict")
     features = vector_to_array(F.col(features_col)) if kind == "vector" else F.col(features_col)
     features = features.cast("array<double>")
-    n_in = model.n_in
-    if n_in is None:
-        raise ValueError("spark.predict: the model has no layer with a fixed number of inputs")
+    n_in = getattr(model, "n_in", None)
+    if n_in is None or not hasattr(model, "predict"):
+        got = " ".join(repr(model).split())[:80]  # on one line
+        raise ValueError(f"spark.predict: model must be a network with known inputs, got {got}")
     _refuse_bad_rows(df, features, features_col, n_in)
     _refuse_missing(executors_lack(df.sparkSession, ("pandas", "pyarrow")), df.sparkSession)
 
@@ -772,7 +771,7 @@ def predict(
             if not np.isfinite(X).all():
                 raise ValueError("spark.predict: features hold NaN or infinite values")
             outputs = model.predict(X)
-            return outputs.astype(float) if scores else metrics.predicted_classes(outputs)
+            return outputs.astype(float) if scores else predicted_classes(outputs)
 
         return predict_fn
 

@@ -74,6 +74,26 @@ class Callback:
         """Called once when training ends, however it ends (an error and Ctrl-C too)."""
 
 
+def check_parts(model, loss, optimizer=None, callbacks=(), owner: str = "fit") -> None:
+    """Plain words for the usual slips in passing the parts of training: a class where an object
+    goes (``dm.Adam`` for ``dm.Adam(...)``), loss and optimizer swapped, or an optimizer built
+    for another model (or for this one before it was built again: it would train nothing).
+
+    Each part is asked for a method that training calls on it.
+    """
+    parts = [("model", model, "named_parameters"), ("loss", loss, "check_targets")]
+    if optimizer is not None:  # `evaluate` has none
+        parts.append(("optimizer", optimizer, "step"))
+    for name, part, method in parts + [("callback", c, "on_epoch_end") for c in callbacks]:
+        if isinstance(part, type) or not hasattr(part, method):
+            raise TypeError(f"{owner}: got {part!r:.60} as the {name}, which is no {name} object")
+    if optimizer is not None and [*map(id, optimizer.parameters)] != [*map(id, model.parameters())]:
+        raise ValueError(
+            f"{owner}: the optimizer holds other parameters (another model's, or from "
+            "before this one was built again); build it again from model.parameters()"
+        )
+
+
 def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarray, np.ndarray]:
     """Plain-words checks before any work: shapes, emptiness, NaNs, and the loss's targets.
 
@@ -86,11 +106,13 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
         raise ValueError(f"{name} is empty: there is nothing to learn from")
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} examples but y has {len(y)} targets")
+    largest = max(float(X.max()), -float(X.min()))
+    if largest > math.sqrt(np.finfo(model.dtype).max):  # its products x * w would overflow
+        raise ValueError(f"{name}: X reaches {largest:.3g}, too large for {model.dtype}: scale it")
     if model.n_in not in (None, X.shape[1]):
         raise ShapeError(f"{name}: X has shape {X.shape}; the network takes {model.n_in} features")
-    loss.check_targets(
-        y, model.n_out or X.shape[1], f"{name}: {'labels' if loss.classifier else 'y'}"
-    )
+    targets = f"{name}: {'labels' if loss.classifier else 'y'}"
+    loss.check_targets(y, model.n_out or X.shape[1], targets)
     return X.astype(model.dtype, copy=False), y
 
 
@@ -101,6 +123,7 @@ def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
     Returns the batch's mean loss and the outputs the loss judged (before the
     update). `y` is taken as checked: `fit` checks the data once, where it enters.
     """
+    check_parts(model, loss, optimizer, owner="train_step")  # a few microseconds: worth it
     outputs = model.forward(x)
     value = loss.forward(outputs, y)
     optimizer.zero_grad()
@@ -125,10 +148,10 @@ def train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks=()) -> 
     being finite (`end_epoch` says which).
     """
     labels = metrics.labels(y) if loss.classifier else None
-    xp = model.xp  # the batches go where the model lives
     total_loss = correct = seen = 0
     for rows in minibatches(len(X), batch_size, rng):
-        value, outputs = train_step(model, loss, optimizer, asarray(X[rows], xp=xp), y[rows])
+        x = asarray(X[rows], xp=model.xp)  # the batch goes where the model lives
+        value, outputs = train_step(model, loss, optimizer, x, y[rows])
         if not math.isfinite(value):
             return {"loss": value}, True
         total_loss += value * len(rows)
@@ -156,7 +179,8 @@ def guard(model, callbacks=()) -> Iterator[History]:
     noted as the last finite ones. Ends, however the run ends: finite weights
     in the model (its own, else ``history.last_good``), the history attached to
     any error as ``error.history`` (Ctrl-C is no error: the run just stops, with
-    a `stop_reason`), inference mode, and every callback's `on_train_end`.
+    a `stop_reason`), inference mode, and every callback's `on_train_end` (a second
+    Ctrl-C while they run cuts them short: the history is kept all the same).
     """
     history = History()
     history.last_good = model.get_weights()
@@ -175,8 +199,9 @@ def guard(model, callbacks=()) -> Iterator[History]:
             model.set_weights(history.last_good)
         history.last_good = None
         model.eval()
-        for callback in callbacks:
-            callback.on_train_end(history)
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C: the history is still kept
+            for callback in callbacks:
+                callback.on_train_end(history)
 
 
 def end_epoch(
@@ -207,8 +232,9 @@ def end_epoch(
     if not (math.isfinite(logs["loss"]) and _finite(model)):
         model.set_weights(history.last_good)
         history.stop_reason = (
-            f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept "
-            f"the last finite weights. Try a lower learning rate (now {optimizer.lr:g})."
+            f"the loss or the weights became NaN or infinite in epoch {epoch + 1}; kept the last "
+            f"finite weights. The data were checked to fit {model.dtype} (and any eps too), so the "
+            f"steps were too large: try a lower learning rate (now {optimizer.lr:g})."
         )
         raise TrainingError(history.stop_reason)
     history.last_good = model.get_weights()
@@ -248,11 +274,9 @@ def fit(
     epochs = checks.number("epochs", epochs, "[1, inf)", whole=True, owner="fit")
     batch_size = checks.number("batch_size", batch_size, "[1, inf)", whole=True, owner="fit")
     rng = as_generator(seed)
+    callbacks = [callbacks] if hasattr(callbacks, "on_epoch_end") else list(callbacks or ())
+    check_parts(model, loss, optimizer, callbacks)
     X, y = check_data(model, loss, X, y)
-    if [id(p) for p in optimizer.parameters] != [id(p) for p in model.parameters()]:
-        raise ValueError(  # built for another model, or before this one was built again
-            "fit: the optimizer holds other parameters; build it again from model.parameters()"
-        )
     if validation is not None and not isinstance(validation, (tuple, list)):
         fraction = checks.number("validation", validation, "(0, 1)", owner="fit")
         n_val = max(1, round(len(X) * fraction))
@@ -267,21 +291,19 @@ def fit(
         validation = check_data(model, loss, *validation, name="validation data")
     from .apps.callbacks import EarlyStopping, ProgressBar  # plug-ins, in the ring
 
-    callbacks = [*callbacks, ProgressBar(epochs)] if verbose else list(callbacks)
+    callbacks += [ProgressBar(epochs)] if verbose else []
     callbacks += [EarlyStopping(patience=early_stopping)] if early_stopping else []
     with guard(model, callbacks) as history:
         for epoch in range(epochs):
             logs, stop = train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks)
-            stop = end_epoch(
-                model, loss, optimizer, history, epoch, logs, stop, validation, callbacks
-            )
-            if stop:
+            if end_epoch(model, loss, optimizer, history, epoch, logs, stop, validation, callbacks):
                 break
     return history
 
 
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> dict[str, float]:
     """Mean loss (and accuracy, for classifiers) of `model` on (X, y), in inference mode."""
+    check_parts(model, loss, owner="evaluate")
     X, y = check_data(model, loss, X, y, name="evaluation data")
     outputs = model.outputs(X, batch_size)  # stays on the backend for the loss
     results = {"loss": loss.forward(outputs, y)}

@@ -62,6 +62,19 @@ LANES = {
     "test_viz.py": ("part07",),
     "test_dashboard.py": ("part07",),
     "test_dashboard_views.py": ("part07",),
+    "test_pandas_input.py": ("part06",),
+    "test_bad_spark_input.py": (),  # by test, below
+}
+# files whose tests sit in different lanes: the start of a test's name -> its lanes
+BY_TEST = {
+    "test_pandas_input.py": {
+        "test_spark_": ("spark", "slow", "part09"),
+        "test_the_dash": ("part07",),
+    },
+    "test_bad_spark_input.py": {
+        "test_spark_": ("spark", "slow", "part09"),
+        "test_dash": ("part07",),
+    },
 }
 # single tests that take seconds (measured with --durations, quiet and loaded), by file:
 # the start of the test's name (its parameters included)
@@ -108,6 +121,8 @@ def pytest_collection_modifyitems(config, items):
         names = set(LANES.get(path.name, ()))
         if item.name.startswith(SLOW.get(path.name, ())):
             names.add("slow")
+        for start, lanes in BY_TEST.get(path.name, {}).items():
+            names |= set(lanes) if item.name.startswith(start) else set()
         if path.suffix == ".ipynb":  # nbval: one item per cell of a stored notebook
             names.add("notebooks")
             match = NOTEBOOK.match(path.name)

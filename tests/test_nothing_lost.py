@@ -164,3 +164,64 @@ def test_evolution_keeps_the_best_vector_and_the_history(algorithm, failure):
     best = max(history["fitness"])
     assert score(model) == pytest.approx(best, rel=1e-6)  # the best vector seen, not a candidate
     assert not np.array_equal(evolve.parameters_to_vector(model), start) or best == score(model)
+
+
+def test_a_second_ctrl_c_while_callbacks_finish_keeps_the_history():
+    """Ctrl-C in a slow `on_train_end` (a second press, after the first stopped training)."""
+
+    class SlowToFinish(dm.Callback):
+        def on_epoch_end(self, epoch, logs):
+            raise KeyboardInterrupt  # the first Ctrl-C: training stops after epoch 1
+
+        def on_train_end(self, history):
+            raise KeyboardInterrupt  # the second, while this callback is still writing
+
+    model = net()
+    history = fit(model=model, epochs=5, callbacks=[SlowToFinish(), dm.EarlyStopping(patience=2)])
+    assert len(history["loss"]) == 1 and "Ctrl-C" in history.stop_reason
+    assert finite(model)
+
+
+def test_callbacks_none_or_a_lone_callback_are_understood():
+    class Count(dm.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs):
+            Count.epochs += 1
+
+    assert len(fit(epochs=2, callbacks=None)["loss"]) == 2
+    fit(epochs=3, callbacks=Count())  # one callback, not in a list
+    assert Count.epochs == 3
+
+
+def test_load_opens_the_file_once_and_a_pipe_swapped_in_is_refused_at_once(tmp_path, monkeypatch):
+    """Between `load`'s look at the path and its open, the file is replaced by a FIFO."""
+    import os
+    import time
+
+    from demystify import saving
+
+    path = dm.save(net(), tmp_path / "m.npz")
+    opened = []
+    real_open = os.open
+
+    def swap_then_open(name, flags, *args):
+        opened.append(name)
+        os.unlink(name)
+        os.mkfifo(name)  # a writer never comes: a blocking open would wait forever
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(saving.os, "open", swap_then_open)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="m.npz is not a readable demystify model: it is not a"):
+        dm.load(path)
+    assert time.perf_counter() - start < 2 and opened == [path]
+
+
+def test_a_long_file_name_saves_and_loads(tmp_path):
+    """A name of 250 characters fits a file system's 255; the temporary name must fit too."""
+    model = net()
+    path = dm.save(model, tmp_path / ("m" * 246))  # + ".npz": 250 characters
+    assert len(path.name) == 250 and sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    for before, after in zip(model.get_weights(), dm.load(path).get_weights(), strict=True):
+        assert np.array_equal(before, after)

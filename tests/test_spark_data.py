@@ -74,7 +74,7 @@ def test_predict_udf_gives_the_models_classes_and_scores(spark):
     frame = spark.createDataFrame(
         [(i, list(map(float, x))) for i, x in enumerate(X)], "id long, features array<double>"
     )
-    expected_classes = dm.metrics.predicted_classes(model.predict(X))
+    expected_classes = dm.apps.accuracy.predicted_classes(model.predict(X))
     assert len(set(expected_classes)) > 1  # a test that a constant answer could not pass
 
     out = dms.predict(model, frame, batch_size=16).orderBy("id").toPandas()

@@ -18,7 +18,9 @@ pyplot_on_agg()  # skips this file without matplotlib
 import demystify as dm  # noqa: E402
 from demystify.viz.stepper import BackpropStepper, number  # noqa: E402
 
-central_differences = sys.modules["demystify.gradcheck"]._central_differences  # gradcheck's own
+central_differences = sys.modules[
+    "demystify.apps.gradcheck"
+]._central_differences  # gradcheck's own
 
 EXPECTED = [
     ("forward", "Z1 = X @ W1 + b1"),

@@ -1,13 +1,15 @@
 """What people read: a model's summary, a classifier's confusion matrix, a regression's MSE.
 
 Presentation built on the public library, so it lives in the ring, counted
-apart from the core; `model.summary()`, `dm.confusion_matrix` and `dm.mse`
+apart from the core; `dm.summary(model)`, `dm.confusion_matrix` and `dm.mse`
 are these.
 """
 
 import numpy as np
 
 import demystify as dm
+
+from .accuracy import predicted_classes
 
 
 def summary(model) -> str:
@@ -39,9 +41,7 @@ def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
     `target`: class numbers or one-hot rows. Class numbers are whole and >= 0.
     """
     pred = dm.checks.real_array(pred, "confusion_matrix: predictions")
-    predicted = dm.metrics.predicted_classes(
-        _class_numbers(pred, "predictions") if pred.ndim == 1 else pred
-    )
+    predicted = predicted_classes(_class_numbers(pred, "predictions") if pred.ndim == 1 else pred)
     target = dm.checks.real_array(target, "confusion_matrix: targets")
     if target.ndim == 2 and target.shape[1] > 1 and not _one_hot(target):
         raise ValueError(

@@ -7,7 +7,7 @@ turns ``name(run, *functions)`` into the public ``check.name(function)``.
 import numpy as np
 
 from .. import activations, layers, losses, model
-from ..gradcheck import gradcheck
+from ..apps.gradcheck import gradcheck
 from .harness import cases, checker, describe
 
 __all__: list[str] = ["relu", "leaky_relu", "softplus"]

@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from .. import activations, layers, losses, metrics, model, optim, training
+from .. import activations, layers, losses, model, optim, training
+from ..apps.accuracy import accuracy
 from ..datasets import moons
 from .harness import checker, same
 
@@ -297,7 +298,7 @@ def _training_case(run, training_loop, number, n, epochs, batch_size, seed) -> N
     expected = training.fit(
         *reference, X, y, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0
     )["loss"]
-    target_accuracy = metrics.accuracy(reference[0].predict(X), y)
+    target_accuracy = accuracy(reference[0].predict(X), y)
     learner = fresh()
     args = dict(zip(("model", "loss", "optimizer"), learner))
     args.update(X=X, y=y, epochs=epochs, batch_size=batch_size, seed=seed)
@@ -328,7 +329,7 @@ def _training_case(run, training_loop, number, n, epochs, batch_size, seed) -> N
             "is optimizer.step() called after backward in every step?",
         )
     run.passed += 1
-    reached = metrics.accuracy(learner[0].predict(X), y)
+    reached = accuracy(learner[0].predict(X), y)
     if reached < target_accuracy - ACCURACY_SLACK:
         run.fail(
             f"after training, the model reaches accuracy {reached:.3f}; the library's "

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ... import checks
 from . import frames, snapshot
 from .data import Data, your_data
 from .script import script
@@ -89,16 +90,20 @@ class Dashboard:
 
     def step(self, steps: int = 1) -> None:
         """Train `steps` minibatches (one ``dm.train_step`` each) and show the result."""
-        steps = int(steps)
-        if steps < 1:
-            raise ValueError(f"Dashboard.step: steps must be at least 1, got {steps}")
+        steps = checks.number("steps", steps, "[1, inf)", whole=True, owner="Dashboard.step")
         self.trainer.step(steps)
         self.position = len(self.trainer.history) - 1
         self.push()
 
     def edit(self, name: str, i: int, j: int, value: float) -> str:
         """Set weight ``name[i, j]`` (a bias: ``name[0, j]``); training goes on from there."""
-        event = self.trainer.edit(name, int(i), int(j), float(value))
+        i = checks.number("i", i, "[0, inf)", whole=True, owner="Dashboard.edit")
+        j = checks.number("j", j, "[0, inf)", whole=True, owner="Dashboard.edit")
+        limit = float(np.finfo(self.model.dtype).max)  # a finite number that fits the weights
+        value = checks.number(
+            "value", value, f"[{-limit:.3g}, {limit:.3g}]", owner="Dashboard.edit"
+        )
+        event = self.trainer.edit(name, i, j, float(value))
         self.position = len(self.trainer.history) - 1
         self.push()
         return event

@@ -19,9 +19,13 @@ from .settings import DATASETS, FEATURES, MAX_CLASSES, YOUR_DATA, Settings, feat
 def your_data(data, task: str) -> tuple[np.ndarray, np.ndarray]:
     """Check the shapes the pictures need (points in the plane, or one input for a curve)."""
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        raise ValueError("Dashboard: data must be a pair (X, y)")
-    X = checks.real_array(data[0], "Dashboard data: X")
-    y = checks.real_array(data[1], "Dashboard data: y")
+        raise ValueError(f"Dashboard: data must be a pair (X, y), got a {type(data).__name__}")
+    X = checks.real_array(data[0], "Dashboard data: X", "float32")  # the network's dtype
+    y = checks.real_array(data[1], "Dashboard data: y", "float32")
+    if len(X) < 2:
+        raise ValueError(
+            f"Dashboard data needs 2 rows or more (to train and to test on), not {len(X)}"
+        )
     X = X.reshape(-1, 1) if X.ndim == 1 else X
     if X.ndim != 2 or X.shape[1] not in (1, 2) or (task == "classification" and X.shape[1] != 2):
         allowed = "(n, 2)" if task == "classification" else "(n,), (n, 1) or (n, 2)"

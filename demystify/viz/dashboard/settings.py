@@ -20,6 +20,7 @@ from ...optim import SGD, Adam, RMSprop
 YOUR_DATA = "your data"
 MAX_CLASSES = 10  # one colour each (see CLASS_COLOURS); more would be unreadable
 MAX_UNITS = 256
+MAX_LAYERS = 16  # hidden layers: the network is drawn as one column of units per layer
 # One set of colours everywhere (front end and static figure): class k is CLASS_COLOURS[k];
 # a number's sign runs NEGATIVE (orange) - white - POSITIVE (blue), as in Playground.
 CLASS_COLOURS = [
@@ -99,7 +100,9 @@ def features(X: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
 def parse_hidden(text) -> tuple[int, ...]:
     """Hidden layer sizes from text such as ``"8,8"`` (empty text: no hidden layer)."""
     if isinstance(text, (tuple, list)):
-        sizes = tuple(text)
+        sizes = tuple(
+            checks.number("hidden layer size", n, "[1, inf)", True, "Dashboard") for n in text
+        )
     else:
         parts = [part.strip() for part in str(text).replace(" ", ",").split(",") if part.strip()]
         if not all(part.isdigit() for part in parts):
@@ -108,8 +111,12 @@ def parse_hidden(text) -> tuple[int, ...]:
                 f"like '8,8'; got {text!r}"
             )
         sizes = tuple(int(part) for part in parts)
-    if not all(isinstance(size, int) and 1 <= size <= MAX_UNITS for size in sizes):
+    if not all(1 <= size <= MAX_UNITS for size in sizes):
         raise ValueError(f"each hidden layer needs between 1 and {MAX_UNITS} units, got {sizes}")
+    if len(sizes) > MAX_LAYERS:
+        raise ValueError(
+            f"the dashboard draws at most {MAX_LAYERS} hidden layers, got {len(sizes)}"
+        )
     return sizes
 
 
@@ -183,7 +190,8 @@ class Settings:
 
     @staticmethod
     def check_features(names) -> tuple[str, ...]:
-        names = (names,) if isinstance(names, str) else tuple(names)
+        names = (names,) if isinstance(names, str) or not hasattr(names, "__iter__") else names
+        names = tuple(names)
         for name in names:
             choice("input feature", name, FEATURES)
         if not names:
@@ -192,6 +200,10 @@ class Settings:
 
     def replace(self, **changes) -> Settings:
         """These settings with some changed, checked again."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            known = ", ".join(f.name for f in dataclasses.fields(self))
+            raise ValueError(f"Dashboard: no setting {unknown[0]!r}; the settings are {known}")
         values = {**dataclasses.asdict(self), **changes}
         if "dataset" in changes and changes["dataset"] != YOUR_DATA:
             values.pop("task")  # the data set decides it

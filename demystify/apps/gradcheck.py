@@ -9,11 +9,15 @@ This costs two forward passes per number, far too slow to train with, but it
 is an independent witness for the fast backward pass. We check in float64,
 where the estimate is good to about 1e-9, so a relative error above 1e-6
 means a bug, not rounding.
+
+It is a tool built on the public contract of a layer (`named_parameters`,
+`forward`, `backward`), like the other applications in this ring: the
+learning machinery does not need it, the people who write layers do.
 """
 
 import numpy as np
 
-from . import backend, checks
+from .. import backend, checks
 
 
 def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
@@ -37,7 +41,11 @@ def gradcheck(model, loss, x, y, eps: float = 1e-6) -> dict[str, float]:
         return loss.forward(model.forward(backend.asarray(host["input"], xp=xp)), y)
 
     try:
-        loss_now()
+        if loss_now() != loss_now():  # a numerical slope needs the same loss for the same weights
+            raise ValueError(
+                "gradcheck: the model gives another loss each time for the same input "
+                "(Dropout while training?); call model.eval() first"
+            )
         model.zero_grad()  # backward's fresh float64 gradients become the sums
         analytic = {"input": backend.to_numpy(model.backward(loss.backward()))}
         analytic.update({name: backend.to_numpy(p.grad) for name, p in params.items()})
