@@ -691,6 +691,11 @@ def test_pandas_data_scores_like_numpy():
     assert evolve.data_fitness(frame, series)(model) == evolve.data_fitness(X, y)(model)
     matrix = dm.confusion_matrix(pd.DataFrame(model.predict(X)), series)
     np.testing.assert_array_equal(matrix, dm.confusion_matrix(model.predict(X), y))
+    np.testing.assert_array_equal(dm.datasets.one_hot(series), dm.datasets.one_hot(y))
+    np.testing.assert_array_equal(dm.datasets.standardize(frame), dm.datasets.standardize(X))
+    vector = evolve.parameters_to_vector(model)
+    evolve.vector_to_parameters(model, pd.Series(vector))
+    np.testing.assert_array_equal(evolve.parameters_to_vector(model), vector)
     history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}
     for ours, theirs in zip(
         viz().plot_history(pd.DataFrame(history)).axes[0].lines,

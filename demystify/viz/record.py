@@ -84,6 +84,25 @@ def record(model, every: int = 1) -> WeightRecorder:
     return WeightRecorder(model, every)
 
 
+def _matrix_name(recorder: WeightRecorder, parameter) -> str:
+    """The name of the weight matrix `parameter` picks: by position among the matrices, or name."""
+    matrices = [name for name, _ in named_arrays(recorder.weights[0], recorder.names)]
+    if isinstance(parameter, str):
+        if parameter not in matrices:
+            raise ValueError(
+                f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}"
+            )
+        return parameter
+    whole = isinstance(parameter, numbers.Integral) and not isinstance(parameter, bool)
+    if not (whole and 0 <= parameter < len(matrices)):
+        raise ValueError(
+            f"plot_recording: parameter must be a position 0..{len(matrices) - 1} or a "
+            f"name among the {len(matrices)} weight matrices ({', '.join(matrices)}), "
+            f"got {parameter!r}"
+        )
+    return matrices[parameter]
+
+
 def plot_recording(
     recorder: WeightRecorder,
     parameter: int | str = 0,
@@ -106,22 +125,7 @@ def plot_recording(
         raise ValueError(
             "the recorder is empty: pass it to dm.fit(..., callbacks=[recorder]) first"
         )
-    matrices = [name for name, _ in named_arrays(recorder.weights[0], recorder.names)]
-    if isinstance(parameter, str):
-        if parameter not in matrices:
-            raise ValueError(
-                f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}"
-            )
-        name = parameter
-    else:
-        whole = isinstance(parameter, numbers.Integral) and not isinstance(parameter, bool)
-        if not (whole and 0 <= parameter < len(matrices)):
-            raise ValueError(
-                f"plot_recording: parameter must be a position 0..{len(matrices) - 1} or a "
-                f"name among the {len(matrices)} weight matrices ({', '.join(matrices)}), "
-                f"got {parameter!r}"
-            )
-        name = matrices[parameter]
+    name = _matrix_name(recorder, parameter)
     position = recorder.names.index(name)
     picks = sorted(
         set(np.linspace(0, len(recorder) - 1, min(snapshots, len(recorder))).round().astype(int))
