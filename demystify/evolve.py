@@ -366,6 +366,8 @@ def evolution_strategy(
     """
     _check(model, fitness, generations, population, sigma, "sigma", "evolution_strategy")
     checks.number("lr", lr, "(0, inf)", owner="evolution_strategy")
+    if not isinstance(adam, (bool, np.bool_)):  # "no" would be true, and pick Adam
+        raise ValueError(f"evolution_strategy: adam must be True or False, got {adam!r:.60}")
     rng = as_generator(seed)
     pairs = population // 2
     with _Run(model, fitness, generations, verbose, "evolution strategy") as run:

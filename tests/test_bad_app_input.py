@@ -129,6 +129,11 @@ CASES = {
         ValueError,
         "the fitness must return a number, a real one, got np.complex128",
     ),
+    "evolution_strategy adam 'no'": (
+        lambda: evolve.evolution_strategy(net(), score, adam="no", verbose=0),
+        ValueError,
+        "evolution_strategy: adam must be True or False, got 'no'",
+    ),
     "genetic from NaN weights": (
         lambda: evolve.genetic(nan_model(), score, verbose=0),
         ValueError,
