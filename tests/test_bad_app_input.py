@@ -188,34 +188,38 @@ CASES = {
     "spirals n 10**12": (
         lambda: dm.datasets.spirals(n=HUGE),
         ValueError,
-        "spirals: 1,000,000,000,000 rows of 2 features needs",
+        "spirals: a data set of 1,000,000,000,000 rows of 2 features needs",
     ),
-    "moons n 10**12": (lambda: dm.datasets.moons(n=HUGE), ValueError, "moons: 1,000,000,000,000"),
+    "moons n 10**12": (
+        lambda: dm.datasets.moons(n=HUGE),
+        ValueError,
+        "moons: a data set of 1,000,000,000,000",
+    ),
     "blobs features 10**12": (
         lambda: dm.datasets.blobs(features=HUGE),
         ValueError,
-        "blobs: 300 rows of 1,000,000,000,000 features needs",
+        "blobs: a data set of 300 rows of 1,000,000,000,000 features needs",
     ),
     "blobs n 10**12": (lambda: dm.datasets.blobs(n=HUGE), ValueError, "more than this machine's"),
     "linear features 10**12": (
         lambda: dm.datasets.linear(features=HUGE),
         ValueError,
-        "linear: 200 rows of",
+        "linear: a data set of 200 rows of",
     ),
     "gaussians n 10**12": (
         lambda: dm.datasets.gaussians(n=HUGE),
         ValueError,
-        "gaussians: 1,000,000,000,000 rows",
+        "gaussians: a data set of 1,000,000,000,000 rows",
     ),
     "one_hot a label of 10**9": (
         lambda: dm.datasets.one_hot(np.r_[np.zeros(10**4), 10**9]),
         ValueError,
-        "one_hot: 10,001 rows, a label of 1e+09, needs",
+        "one_hot: a label of 1e+09 in 10,001 rows needs",
     ),
     "one_hot n_classes 10**12": (
         lambda: dm.datasets.one_hot([0, 1], n_classes=HUGE),
         ValueError,
-        "one_hot: 2 rows of 1,000,000,000,000 classes",
+        "one_hot: a matrix of 2 rows of 1,000,000,000,000 classes",
     ),
     "one_hot n_classes 0": (
         lambda: dm.datasets.one_hot([0, 1], n_classes=0),
@@ -225,7 +229,7 @@ CASES = {
     "one_hot a label of 1e300": (
         lambda: dm.datasets.one_hot([1e300]),
         ValueError,
-        "one_hot: 1 rows, a label of 1e+300, needs",
+        "one_hot: a label of 1e+300 in 1 rows needs",
     ),
     "train_test_split y None": (
         lambda: dm.datasets.train_test_split(X4, None),
@@ -281,7 +285,7 @@ CASES = {
     "confusion n_classes 10**7": (
         lambda: dm.confusion_matrix([0, 1], [0, 1], n_classes=10**7),
         ValueError,
-        "confusion_matrix: 10,000,000 classes needs",
+        "confusion_matrix: a matrix of 10,000,000 classes needs",
     ),
     "confusion n_classes 0": (
         lambda: dm.confusion_matrix([0, 1], [0, 1], n_classes=0),

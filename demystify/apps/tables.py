@@ -60,7 +60,7 @@ def confusion_matrix(pred, target, n_classes: int | None = None) -> np.ndarray:
     n_classes = dm.checks.number(
         "n_classes", n_classes, f"[{found}, inf)", True, "confusion_matrix"
     )
-    dm.checks.affordable(8.0 * n_classes**2, f"confusion_matrix: {n_classes:,} classes")
+    dm.checks.affordable(8.0 * n_classes**2, f"confusion_matrix: a matrix of {n_classes:,} classes")
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(matrix, (classes, predicted), 1)
     return matrix

@@ -37,7 +37,10 @@ COPIES = 4  # arrays of the data's size a generator holds at once: X, the noise,
 
 def affordable_rows(owner: str, n: int, columns: int) -> None:
     """Refuse in words `n` rows of `columns` numbers (and a label) more than this machine holds."""
-    affordable(COPIES * 8.0 * n * (columns + 1), f"{owner}: {n:,} rows of {columns:,} features")
+    affordable(
+        COPIES * 8.0 * n * (columns + 1),
+        f"{owner}: a data set of {n:,} rows of {columns:,} features",
+    )
 
 
 def _settings(owner: str, n: int, minimum: int = 1, columns: int = 2, **spreads) -> int:
@@ -289,7 +292,7 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
     if n_classes is None:  # as many as the largest label asks for (in float: 1e300 fits)
         largest = float(y.max(initial=0))
         affordable(
-            5.0 * len(y) * (largest + 1), f"one_hot: {len(y):,} rows, a label of {largest:g},"
+            5.0 * len(y) * (largest + 1), f"one_hot: a label of {largest:g} in {len(y):,} rows"
         )
         n_classes = int(largest) + 1
     number("n_classes", n_classes, "[1, inf)", whole=True, owner="one_hot")
@@ -297,7 +300,9 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
         raise ValueError(
             f"one_hot: labels must lie in 0..{n_classes - 1}, found {y.min():g} to {y.max():g}"
         )
-    affordable(5.0 * len(y) * n_classes, f"one_hot: {len(y):,} rows of {n_classes:,} classes")
+    affordable(
+        5.0 * len(y) * n_classes, f"one_hot: a matrix of {len(y):,} rows of {n_classes:,} classes"
+    )
     y = y.astype(np.int64)
     return (y[:, None] == np.arange(n_classes)[None, :]).astype(np.float32)
 
