@@ -15,7 +15,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from helpers import X4, Y3, assert_plain_answer
+from helpers import X4, Y3, assert_plain_answer, tiny_fit
 from helpers import tiny_net as net
 
 import demystify as dm
@@ -490,6 +490,11 @@ CASES = {
         lambda: dm.EarlyStopping(monitor=None),
         ValueError,
         "EarlyStopping: monitor must be the name of a number fit records",
+    ),
+    "EarlyStopping watching a typo": (
+        lambda: tiny_fit(validation=0.25, callbacks=[dm.EarlyStopping(monitor="val_los")]),
+        ValueError,
+        "EarlyStopping watches 'val_los', but fit records loss, accuracy, val_loss, val_accuracy",
     ),
     "EarlyStopping restore_best 'no'": (
         lambda: dm.EarlyStopping(restore_best="no"),

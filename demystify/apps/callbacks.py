@@ -49,7 +49,10 @@ class EarlyStopping(Callback):
     # shown in notebooks/06_the_training_loop.ipynb
     def on_epoch_end(self, epoch: int, logs: dict) -> bool:
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping watches {self.monitor!r}: give fit validation data")
+            raise ValueError(  # a typo, or no validation data
+                f"EarlyStopping watches {self.monitor!r}, but fit records {', '.join(logs)}: "
+                "check the name, or give fit validation data"
+            )
         score = self.sign * logs[self.monitor]
         if score < self.best:
             self.best = score
