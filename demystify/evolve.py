@@ -33,10 +33,13 @@ has one entry per *generation* in `dm.fit`'s `History` format ("fitness", the
 running count "evaluations" of fitness calls, i.e. forward passes over the
 data, and "loss"/"accuracy" when the fitness comes from `data_fitness`).
 
-Nothing learned is lost: if the fitness raises or returns NaN, or on Ctrl-C,
-the model is left with the best vector seen so far (its start, before any
-score), and the history so far is returned (Ctrl-C, with a `stop_reason`) or
-attached to the error as ``error.history``.
+Nothing learned is lost: if the fitness (or its loss) raises or returns NaN,
+if a candidate's weights do not fit the model's dtype, or on Ctrl-C (a second
+one during the clean-up included), the model is left with the best vector seen
+so far (its start, before any score: checked finite, like every vector loaded
+after its cast), and the history so far is returned (Ctrl-C, with a
+`stop_reason`) or attached to the error as ``error.history``. The same contract
+as `dm.fit`'s `guard`.
 
 The model is a function of one flat vector here, so this module also holds
 the helpers that read and write the weights that way: `parameters_to_vector`,
@@ -44,12 +47,14 @@ the helpers that read and write the weights that way: `parameters_to_vector`,
 and `dm.Step`, the neuron only evolution can train.
 """
 
+import numbers
+
 import numpy as np
 
 from . import checks
 from .activations import Activation
 from .apps.accuracy import accuracy
-from .backend import Array, array_namespace, to_numpy
+from .backend import Array, array_namespace, dtype_name, to_numpy
 from .init import as_generator
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .optim import SGD, Adam
@@ -59,14 +64,29 @@ from .training import History
 # --- the weights as one vector, or one number at a time --------------------------------------
 
 
+NEEDS = ("parameters", "get_weights", "set_weights")  # all that evolution asks of a model
+
+
+def _a_model(model, owner: str, needs: tuple = NEEDS):
+    """`model` if it has the methods `needs`, else plain words (None, a class, swapped order)."""
+    if isinstance(model, type) or not all(hasattr(model, name) for name in needs):
+        raise ValueError(
+            f"{owner}: model must be a network such as dm.Sequential([...]), got {model!r:.60}"
+        )
+    return model
+
+
 def parameters_to_vector(model) -> np.ndarray:
     """All parameters flattened into one NumPy vector (weights then bias, layer by layer)."""
-    return np.concatenate([w.ravel() for w in model.get_weights()])
+    weights = _a_model(model, "parameters_to_vector").get_weights()
+    return np.concatenate([w.ravel() for w in weights])
 
 
 def vector_to_parameters(model, vector) -> None:
     """Inverse of `parameters_to_vector`: fill every parameter from one flat vector."""
-    vector = np.asarray(vector)
+    _a_model(model, "vector_to_parameters")
+    dtype = getattr(model, "dtype", None)  # a Sequential's; any model with the three methods works
+    vector = checks.real_array(vector, "vector_to_parameters: the vector", dtype)
     sizes = [p.size for p in model.parameters()]
     if vector.ndim != 1 or vector.size != sum(sizes):
         raise ValueError(
@@ -77,8 +97,8 @@ def vector_to_parameters(model, vector) -> None:
     model.set_weights([piece.reshape(p.shape) for piece, p in zip(pieces, model.parameters())])
 
 
-def _locate(model, name: str, index) -> tuple[Parameter, tuple]:
-    named = dict(model.named_parameters())
+def _locate(model, name: str, index, owner: str) -> tuple[Parameter, tuple]:
+    named = dict(_a_model(model, owner, ("named_parameters",)).named_parameters())
     index = tuple(np.atleast_1d(index).tolist())
     if name not in named:
         raise ValueError(
@@ -99,14 +119,16 @@ def get_weight(model, name: str, index) -> float:
     `name` is a dotted name from `named_parameters`; `index` has one whole
     number per axis of that parameter (a bias takes a single number).
     """
-    parameter, index = _locate(model, name, index)
+    parameter, index = _locate(model, name, index, "get_weight")
     return float(to_numpy(parameter.value[index]))
 
 
 def set_weight(model, name: str, index, value: float) -> None:
     """Change one number in place, e.g. ``set_weight(model, "0.bias", 3, 0.5)``."""
-    parameter, index = _locate(model, name, index)
-    parameter.value[index] = checks.number("value", value, "[-inf, inf]")
+    parameter, index = _locate(model, name, index, "set_weight")
+    value = checks.number("value", value, "(-inf, inf)", owner="set_weight")
+    checks.real_array(value, "set_weight: value", dtype_name(parameter.value))  # after the cast
+    parameter.value[index] = value
 
 
 # --- a neuron that backpropagation cannot train -------------------------------------------
@@ -147,6 +169,11 @@ class DataFitness:
     def __init__(self, X, y, loss=None, metric: str = "loss"):
         if metric not in ("loss", "accuracy"):
             raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
+        if loss is not None and (isinstance(loss, type) or not hasattr(loss, "check_targets")):
+            raise ValueError(
+                f"data_fitness: loss must be a loss object such as dm.SoftmaxCrossEntropy(), "
+                f"got {loss!r:.60}"
+            )
         if metric == "accuracy" and loss is not None and not loss.classifier:
             raise ValueError(f"metric='accuracy' needs a classification loss, got {loss!r}")
         self.X = checks.real_array(X, "data_fitness: X", ndim=2)
@@ -205,8 +232,8 @@ class _Run:
         for k, vector in enumerate(vectors):
             vector_to_parameters(self.model, vector)
             score = self.fitness(self.model)
-            if not isinstance(score, (int, float, np.number)) or isinstance(score, bool):
-                raise ValueError(f"the fitness must return a number, got {score!r:.60}")
+            if not isinstance(score, numbers.Real) or isinstance(score, (bool, np.bool_)):
+                raise ValueError(f"the fitness must return a number, a real one, got {score!r:.60}")
             if np.isnan(score):
                 raise ValueError(
                     f"the fitness returned NaN in generation {generation}; it must return a number"
@@ -231,9 +258,15 @@ class _Run:
         return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        self.progress.close()
-        vector_to_parameters(self.model, self.best)
-        if kind is KeyboardInterrupt:
+        interrupted = kind is KeyboardInterrupt
+        while True:  # a second Ctrl-C during this clean-up: do it again, then end as for the first
+            try:
+                vector_to_parameters(self.model, self.best)  # finite: checked at the start
+                self.progress.close()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+        if interrupted and (error is None or kind is KeyboardInterrupt):
             self.history.stop_reason = "interrupted (Ctrl-C); the best weights so far are kept"
             return True  # swallowed: the caller returns the history so far
         if error is not None:
@@ -241,10 +274,27 @@ class _Run:
         return False
 
 
-def _check(generations, population, scale: float, scale_name: str, owner: str) -> None:
+def _check(model, fitness, generations, population, scale: float, scale_name: str, owner: str):
+    """Every setting in plain words, before any work: sizes, the model, the fitness."""
     checks.number("generations", generations, "[1, inf)", whole=True, owner=owner)
     checks.number("population", population, "[2, inf)", whole=True, owner=owner)
     checks.number(scale_name, scale, "(0, inf)", owner=owner)
+    _a_model(model, owner)
+    if isinstance(fitness, type) or not callable(fitness):
+        raise ValueError(
+            f"{owner}: fitness must be a function of the model that returns a number, such as "
+            f"evolve.data_fitness(X, y), got {fitness!r:.60}"
+        )
+    start = parameters_to_vector(model)
+    checks.affordable(
+        population * start.size * 8.0,
+        f"{owner}: a population of {population:,} vectors of {start.size:,} numbers (float64)",
+    )
+    if not np.all(np.isfinite(start)):
+        raise ValueError(
+            f"{owner}: the model's weights hold NaN or infinite values, so no score means "
+            "anything; draw fresh ones with model.initialize(seed) or load finite ones"
+        )
 
 
 # shown in notebooks/10_training_without_backprop.ipynb
@@ -268,7 +318,7 @@ def genetic(
     never gets worse (for a fitness without noise). The model ends with the
     best weights seen.
     """
-    _check(generations, population, mutation_scale, "mutation_scale", "genetic")
+    _check(model, fitness, generations, population, mutation_scale, "mutation_scale", "genetic")
     checks.number("elite", elite, f"[0, {population})", whole=True, owner="genetic")
     checks.number("tournament", tournament, f"[1, {population}]", whole=True, owner="genetic")
     rng = as_generator(seed)
@@ -314,8 +364,10 @@ def evolution_strategy(
     ``-g`` as its gradient: the optimizers descend, and we climb. The model ends
     with the best ``theta`` seen.
     """
-    _check(generations, population, sigma, "sigma", "evolution_strategy")
+    _check(model, fitness, generations, population, sigma, "sigma", "evolution_strategy")
     checks.number("lr", lr, "(0, inf)", owner="evolution_strategy")
+    if not isinstance(adam, (bool, np.bool_)):  # "no" would be true, and pick Adam
+        raise ValueError(f"evolution_strategy: adam must be True or False, got {adam!r:.60}")
     rng = as_generator(seed)
     pairs = population // 2
     with _Run(model, fitness, generations, verbose, "evolution strategy") as run:

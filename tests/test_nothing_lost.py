@@ -177,7 +177,7 @@ def test_a_second_ctrl_c_while_callbacks_finish_keeps_the_history():
             raise KeyboardInterrupt  # the second, while this callback is still writing
 
     model = net()
-    history = fit(model=model, epochs=5, callbacks=[SlowToFinish(), dm.EarlyStopping(2)])
+    history = fit(model=model, epochs=5, callbacks=[SlowToFinish(), dm.EarlyStopping(patience=2)])
     assert len(history["loss"]) == 1 and "Ctrl-C" in history.stop_reason
     assert finite(model)
 

@@ -148,6 +148,21 @@ def log_softmax(x: Tensor) -> Tensor:
 def nll(log_probs: Tensor, labels: np.ndarray) -> Tensor:
     """The negative log-likelihood of each row's label, -log_probs[i, labels[i]], shape (batch,);
     backward: dL/dlog_probs is -G_i at [i, labels[i]] and 0 elsewhere."""
+    labels = np.asarray(labels)
+    n_classes = log_probs.shape[-1]
+    whole = labels.dtype.kind in "iu" or (
+        labels.dtype.kind == "f" and np.all(labels == np.round(labels))
+    )
+    if (
+        labels.shape != log_probs.shape[:1]
+        or not whole
+        or np.any((labels < 0) | (labels >= n_classes))
+    ):
+        raise ValueError(
+            f"nll: labels must be {log_probs.shape[0]} class numbers in 0..{n_classes - 1}, "
+            f"one per row, got {labels!r:.80}"
+        )
+    labels = labels.astype(np.int64)
     rows = np.arange(len(labels))
 
     def grad_fn(g):

@@ -11,6 +11,8 @@ early_stopping=n, verbose=1)`` are these.
 
 import math
 
+import numpy as np
+
 from demystify import checks
 from demystify.training import Callback, History
 
@@ -24,6 +26,15 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", patience: int = 10, mode="min", restore_best=True):
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
+        if not isinstance(monitor, str):
+            raise ValueError(
+                f"EarlyStopping: monitor must be the name of a number fit records, such as "
+                f"'val_loss' or 'val_accuracy', got {monitor!r:.60}"
+            )
+        if not isinstance(restore_best, (bool, np.bool_)):
+            raise ValueError(
+                f"EarlyStopping: restore_best must be True or False, got {restore_best!r:.60}"
+            )
         self.monitor = monitor
         self.patience = checks.number("patience", patience, "[1, inf)", True, "EarlyStopping")
         self.sign = 1.0 if mode == "min" else -1.0  # scores are compared as "lower is better"
@@ -38,7 +49,10 @@ class EarlyStopping(Callback):
     # shown in notebooks/06_the_training_loop.ipynb
     def on_epoch_end(self, epoch: int, logs: dict) -> bool:
         if self.monitor not in logs:
-            raise ValueError(f"EarlyStopping watches {self.monitor!r}: give fit validation data")
+            raise ValueError(  # a typo, or no validation data
+                f"EarlyStopping watches {self.monitor!r}, but fit records {', '.join(logs)}: "
+                "check the name, or give fit validation data"
+            )
         score = self.sign * logs[self.monitor]
         if score < self.best:
             self.best = score

@@ -14,12 +14,17 @@ and integer labels y (float targets for `linear`).
 from __future__ import annotations
 
 import gzip
+import math
+import os
+import stat
+import zlib
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from ..checks import number, real_array
+from ..backend import to_numpy
+from ..checks import affordable, number, real_array
 from ..init import as_generator
 
 # The shipped files, read through importlib.resources: they are found whether the package is a
@@ -27,11 +32,24 @@ from ..init import as_generator
 DATA = resources.files(__name__) / "data"
 
 
-def _settings(owner: str, n: int, minimum: int = 1, **spreads) -> int:
-    """Check a generator's settings: `n` rows (at least `minimum`), each spread >= 0."""
+COPIES = 4  # arrays of the data's size a generator holds at once: X, the noise, the order, float32
+
+
+def affordable_rows(owner: str, n: int, columns: int) -> None:
+    """Refuse in words `n` rows of `columns` numbers (and a label) more than this machine holds."""
+    affordable(
+        COPIES * 8.0 * n * (columns + 1),
+        f"{owner}: a data set of {n:,} rows of {columns:,} features",
+    )
+
+
+def _settings(owner: str, n: int, minimum: int = 1, columns: int = 2, **spreads) -> int:
+    """Check a generator's settings: `n` rows (at least `minimum`) that fit, each spread >= 0."""
     for name, value in spreads.items():
         number(name, value, "[0, inf)", owner=owner)
-    return number("n", n, f"[{minimum}, inf)", whole=True, owner=owner)
+    n = number("n", n, f"[{minimum}, inf)", whole=True, owner=owner)
+    affordable_rows(owner, n, columns)
+    return n
 
 
 def _finish(X, y, rng):
@@ -92,7 +110,7 @@ def blobs(n: int = 300, centers: int = 3, spread: float = 0.6, features: int = 2
     """Gaussian clusters around random centres, one class per cluster."""
     centers = number("centers", centers, "[1, inf)", whole=True, owner="blobs")
     features = number("features", features, "[1, inf)", whole=True, owner="blobs")
-    n = _settings("blobs", n, centers, spread=spread)
+    n = _settings("blobs", n, centers, features, spread=spread)
     rng = as_generator(seed)
     middles = rng.uniform(-4, 4, size=(centers, features))
     y = np.arange(n) % centers
@@ -103,7 +121,7 @@ def blobs(n: int = 300, centers: int = 3, spread: float = 0.6, features: int = 2
 def linear(n: int = 200, features: int = 1, noise: float = 0.1, seed=0):
     """Regression: ``y = X @ w + b + noise`` with random w and b; y has shape (n, 1)."""
     features = number("features", features, "[1, inf)", whole=True, owner="linear")
-    n = _settings("linear", n, 1, noise=noise)
+    n = _settings("linear", n, 1, features, noise=noise)
     rng = as_generator(seed)
     X = rng.uniform(-1, 1, size=(n, features))
     weights, bias = rng.normal(0, 1, size=(features, 1)), rng.normal()
@@ -137,24 +155,46 @@ def read_idx(path) -> np.ndarray:
 
     Header: two zero bytes, a type code (0x08 = unsigned byte), the number of
     dimensions, then each dimension as a big-endian 32-bit integer; data follows.
+    The file is opened once, without waiting (a FIFO is refused, not waited on),
+    and never read beyond what its header declares.
     """
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as file:
-            raw = file.read()
-    except (OSError, EOFError) as error:
-        raise ValueError(f"cannot read IDX file {path}: {error}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        path = Path(path)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ValueError(f"cannot read IDX file {path}: {error.strerror}") from None
+    except (TypeError, ValueError):  # None, a number, a NUL byte in the name
+        raise ValueError(f"read_idx: path must be a file path, got {path!r:.60}") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # what was opened, not what was named
+        os.close(descriptor)
+        raise ValueError(f"cannot read IDX file {path}: it is not a regular file")
+    with open(descriptor, "rb") as raw:
+        file = gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw
+        try:
+            return _parse_idx(file, path)
+        except (OSError, EOFError, zlib.error) as error:
+            raise ValueError(f"cannot read IDX file {path}: {error}") from None
+
+
+def _parse_idx(file, path: Path) -> np.ndarray:
+    """The array in an open IDX `file`, reading no byte past the header's promise."""
+    magic = file.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] != 0x08:
         raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number)")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
+    sizes = file.read(4 * magic[3])
+    if len(sizes) < 4 * magic[3]:
+        raise ValueError(f"{path} is truncated: its header ends early")
+    shape = tuple(int.from_bytes(sizes[4 * i : 4 * i + 4], "big") for i in range(magic[3]))
+    declared = math.prod(shape)
+    affordable(declared, f"read_idx: {path}, whose header declares shape {shape},")
+    data = file.read(declared)
+    if len(data) < declared:
         raise ValueError(
-            f"{path} is truncated: header promises {shape}, found {data.size} bytes of data"
+            f"{path} is truncated: header promises {shape}, found {len(data)} bytes of data"
         )
-    return data.reshape(shape)
+    if file.read(1):
+        raise ValueError(f"{path} holds more bytes than its header declares ({shape})")
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
 def mnist(
@@ -170,6 +210,11 @@ def mnist(
         import pooch
     except ImportError:
         raise ImportError('mnist() downloads with pooch: pip install "demystify[data]"') from None
+    if not isinstance(base_url, str) or not isinstance(files or {}, dict):
+        raise ValueError(
+            f"mnist(): base_url must be a web address (text) and files a dict of file names and "
+            f"checksums, got {base_url!r:.60} and {files!r:.60}"
+        )
     files = files or MNIST_FILES
     cache_dir = Path(cache_dir or pooch.os_cache("demystify"))
     existed = cache_dir.exists()
@@ -202,7 +247,13 @@ def mnist(
 
 def train_test_split(X, y, test_size: float = 0.25, seed=0):
     """Shuffle with `seed`, then split: ``X_train, X_test, y_train, y_test``."""
-    X, y = np.asarray(X), np.asarray(y)
+    for name, given in (("X", X), ("y", y)):
+        if np.ndim(to_numpy(given)) == 0:  # None, a number, a string
+            raise ValueError(
+                f"train_test_split: {name} must be an array of rows (NumPy, a list, pandas), "
+                f"got {given!r:.60}"
+            )
+    X, y = np.asarray(to_numpy(X)), np.asarray(to_numpy(y))
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)}")
     number("test_size", test_size, "(0, 1)", owner="train_test_split")
@@ -221,6 +272,7 @@ def standardize(X_train, *others, eps: float = 1e-8):
     transformed with the same mean and standard deviation (never their own:
     that would leak test information into training).
     """
+    number("eps", eps, "[0, inf)", owner="standardize")
     X_train = real_array(X_train, "standardize: X_train", ndim=2)
     others = [real_array(X, "standardize: X", ndim=2) for X in others]
     if any(X.shape[1] != X_train.shape[1] for X in others):
@@ -237,11 +289,21 @@ def one_hot(y, n_classes: int | None = None) -> np.ndarray:
     y = real_array(y, "one_hot: y")
     if y.ndim != 1 or not np.all(y == np.round(y)):
         raise ValueError("one_hot: y must be a 1-D array of whole class numbers")
-    y = y.astype(np.int64)
-    n_classes = n_classes or int(y.max(initial=0)) + 1
+    if n_classes is None:  # as many as the largest label asks for (in float: 1e300 fits)
+        largest = float(y.max(initial=0))
+        affordable(
+            5.0 * len(y) * (largest + 1), f"one_hot: a label of {largest:g} in {len(y):,} rows"
+        )
+        n_classes = int(largest) + 1
     number("n_classes", n_classes, "[1, inf)", whole=True, owner="one_hot")
     if y.min(initial=0) < 0 or y.max(initial=0) >= n_classes:
-        raise ValueError(f"labels must lie in 0..{n_classes - 1}, found {y.min()} to {y.max()}")
+        raise ValueError(
+            f"one_hot: labels must lie in 0..{n_classes - 1}, found {y.min():g} to {y.max():g}"
+        )
+    affordable(
+        5.0 * len(y) * n_classes, f"one_hot: a matrix of {len(y):,} rows of {n_classes:,} classes"
+    )
+    y = y.astype(np.int64)
     return (y[:, None] == np.arange(n_classes)[None, :]).astype(np.float32)
 
 

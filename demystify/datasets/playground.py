@@ -15,8 +15,12 @@ from ..init import as_generator
 
 
 def _points(owner: str, n: int, noise: float, seed) -> tuple[int, np.random.Generator]:
+    from . import affordable_rows  # defined before this module is imported
+
     number("noise", noise, "[0, inf)", owner=owner)
-    return number("n", n, "[2, inf)", whole=True, owner=owner), as_generator(seed)
+    n = number("n", n, "[2, inf)", whole=True, owner=owner)
+    affordable_rows(owner, n, 2)
+    return n, as_generator(seed)
 
 
 def gaussians(n: int = 200, noise: float = 0.5, seed=0) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ written on them), and ``backward=True`` says the numbers now flow right to left.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize, to_rgba
 from matplotlib.patches import Circle
 
-from ..backend import to_numpy
+from .. import checks
 from .plots import WEIGHT_CMAP, new_axes
 
 FOCUS = "#f0a500"  # the highlight colour: units and arrows the current step works on
@@ -107,28 +108,67 @@ def draw_network(
     dense = dense_layers(model)
     if not dense:
         raise ValueError("draw_network: the model has no Dense layers to draw")
-    if max_units < 2:
-        raise ValueError(f"draw_network: max_units must be at least 2, got {max_units}")
-    if layer is not None and not 0 <= layer < len(dense):
-        raise ValueError(f"draw_network: layer must be in 0..{len(dense) - 1}, got {layer}")
-    where = _Layout([dense[0][1].n_in] + [d.n_out for _, d in dense], max_units, radius)
+    max_units = checks.number("max_units", max_units, "[2, inf)", True, "draw_network")
+    checks.number("radius", radius, "(0, inf)", owner="draw_network")
+    if layer is not None:
+        layer = checks.number("layer", layer, f"[0, {len(dense) - 1}]", True, "draw_network")
+    sizes = [dense[0][1].n_in] + [d.n_out for _, d in dense]
+    arrows, units = _picked(sizes, arrows, units)
+    where = _Layout(sizes, max_units, radius)
+    if ax is not None and not hasattr(ax, "add_collection"):
+        raise ValueError(f"draw_network: ax must be a matplotlib Axes, got {ax!r:.60}")
     if ax is None:
         panel = (0.9 * where.spread * len(where.sizes) + 1.5, 0.55 * where.tallest + 1.5)
         _, (ax,) = new_axes(1, panel=panel)
-    weights = [np.asarray(to_numpy(d.weights.value), dtype=float) for _, d in dense]
+    weights = [
+        checks.real_array(d.weights.value, f"draw_network: {k}.weights").astype(float)
+        for k, d in dense
+    ]
     limit = max(float(np.max(np.abs(w))) for w in weights) or 1.0
-    focus_arrows = {(k, i, j) for k, i, j in arrows}
+    focus_arrows = set(arrows)
     for k, w in enumerate(weights):
         _draw_arrows(ax, where, k, (w, limit), layer, focus_arrows)
         _draw_heads(ax, where, k, backward and layer in (None, k))
         if names:
             _draw_name(ax, where, k, f"{dense[k][0]}.weights", layer)
-    focus_units = {(c, u) for c, u in units}
+    focus_units = set(units)
     for column in range(len(where.sizes)):
         _draw_units(ax, where, column, focus_units)
         _draw_label(ax, where, column, _activation_after(model, dense, column))
     _frame(ax, where)
     return ax.figure
+
+
+def _picked(sizes: list[int], arrows, units) -> tuple[list, list]:
+    """The `arrows` ``(layer, i, j)`` and `units` ``(column, unit)`` to highlight, all real."""
+    for name, picked in (("arrows", arrows), ("units", units)):
+        if isinstance(picked, str) or not hasattr(picked, "__iter__"):
+            raise ValueError(f"draw_network: {name} must be a list of tuples, got {picked!r:.60}")
+    picked_arrows, picked_units = [], []
+    for arrow in arrows:
+        k, i, j = _whole_numbers(arrow, 3) or (len(sizes), 0, 0)
+        if not (k < len(sizes) - 1 and i < sizes[k] and j < sizes[k + 1]):
+            raise ValueError(
+                f"draw_network: arrows holds {arrow!r}, not an arrow (layer, from unit, to unit) "
+                f"of this network, whose layers are 0..{len(sizes) - 2}"
+            )
+        picked_arrows.append((k, i, j))
+    for unit in units:
+        column, row = _whole_numbers(unit, 2) or (len(sizes), 0)
+        if not (column < len(sizes) and row < sizes[column]):
+            raise ValueError(
+                f"draw_network: units holds {unit!r}, not a unit (column, unit) of this "
+                f"network, whose columns are 0..{len(sizes) - 1}"
+            )
+        picked_units.append((column, row))
+    return picked_arrows, picked_units
+
+
+def _whole_numbers(item, length: int) -> tuple | None:
+    """`item` as a tuple of `length` whole numbers >= 0, or None."""
+    item = tuple(item) if hasattr(item, "__iter__") else (item,)
+    whole = all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in item)
+    return tuple(int(n) for n in item) if len(item) == length and whole and min(item) >= 0 else None
 
 
 def _draw_arrows(ax, where: _Layout, k: int, weights, layer, focus_arrows) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from matplotlib.figure import Figure
 
+from .. import checks
+
 HINT = (
     "(static figure: the live {what} needs JupyterLab with ipywidgets -- "
     'pip install "demystify[viz]")'
@@ -46,6 +48,9 @@ def widgets_available() -> bool:
 
 def png_bytes(fig, dpi: int = 96) -> bytes:
     """The figure as PNG bytes (a pyplot figure is closed afterwards)."""
+    if isinstance(fig, type) or not hasattr(fig, "savefig"):
+        raise ValueError(f"png_bytes: give it a matplotlib Figure, got {fig!r:.60}")
+    checks.number("dpi", dpi, "[1, 2000]", whole=True, owner="png_bytes")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     if getattr(fig.canvas, "manager", None) is not None:  # made by pyplot: let it go

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import MaxNLocator
 
+from .. import checks
 from ..backend import to_numpy
 
 WEIGHT_CMAP = "RdBu"  # diverging: negative red, zero white, positive blue
@@ -31,10 +32,14 @@ WEIGHT_CMAP = "RdBu"  # diverging: negative red, zero white, positive blue
 def new_axes(n: int, axes=None, ncols: int | None = None, panel=(3.2, 3.0)):
     """`n` axes: the ones given (checked), or a new constrained-layout figure of them."""
     if axes is not None:
-        axes = list(np.ravel(axes))
+        axes = list(np.ravel(np.asarray(axes, dtype=object)))
         if len(axes) < n:
             raise ValueError(f"need {n} axes for this picture, got {len(axes)}")
+        if not all(hasattr(ax, "imshow") for ax in axes[:n]):
+            raise ValueError(f"axes must be matplotlib Axes (plt.subplots), got {axes[0]!r:.60}")
         return axes[0].figure, axes[:n]
+    if ncols is not None:
+        checks.number("ncols", ncols, "[1, inf)", whole=True)
     ncols = min(n, ncols or n) or 1
     nrows = -(-max(n, 1) // ncols)
     fig, grid = plt.subplots(
@@ -59,6 +64,11 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
     """
     if hasattr(model_or_weights, "named_parameters"):
         pairs = [(name, to_numpy(p.value)) for name, p in model_or_weights.named_parameters()]
+    elif isinstance(model_or_weights, (str, type)) or not hasattr(model_or_weights, "__iter__"):
+        raise ValueError(
+            "give a model, a layer, or a list of weight arrays (model.get_weights()), "
+            f"got {model_or_weights!r:.60}"
+        )
     else:
         arrays = (
             [model_or_weights]
@@ -67,13 +77,15 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
         )
         pairs = [(f"#{i}", to_numpy(a)) for i, a in enumerate(arrays)]
     if names is not None:
+        if isinstance(names, str) or not hasattr(names, "__iter__"):
+            raise ValueError(f"names must be a list of names, one per array, got {names!r:.60}")
         names = list(names)
         if len(names) != len(pairs):
             raise ValueError(f"got {len(names)} names for {len(pairs)} arrays")
         pairs = [(name, array) for name, (_, array) in zip(names, pairs)]
     chosen = []
     for name, array in pairs:
-        array = np.asarray(array, dtype=float)
+        array = checks.real_array(array, f"the weights {name}").astype(float)
         if array.ndim == 2:
             chosen.append((name, array))
         elif array.ndim == 1 and bias:
@@ -88,7 +100,9 @@ def named_arrays(model_or_weights, names=None, bias: bool = False) -> list[tuple
 
 def symmetric_limit(arrays, vmax: float | None = None) -> float:
     """The largest |value| over all `arrays` (at least a tiny number, so a colour scale exists)."""
-    if vmax is None:
+    if vmax is not None:
+        checks.number("vmax", vmax, "(0, inf)")
+    else:
         vmax = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
     return max(float(vmax), 1e-12)
 
@@ -153,13 +167,23 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     history: what `dm.fit` returns (or any dict of lists). One panel per metric,
     unless `ax` is given, which then holds them all.
     """
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not (hasattr(history, "keys") and hasattr(history, "__getitem__")):  # a dict, a DataFrame
+        raise ValueError(
+            f"plot_history: history must be what dm.fit returns (a dict of lists), got "
+            f"{history!r:.60}"
+        )
+    single = isinstance(metrics, str) or not hasattr(metrics, "__iter__")
+    metrics = [metrics] if single else list(metrics)
+    if not metrics or not all(isinstance(m, str) for m in metrics):
+        raise ValueError(f"plot_history: metrics must be names such as 'loss', got {metrics!r}")
     missing = [m for m in metrics if m not in history and f"val_{m}" not in history]
     if missing:
         raise ValueError(
             f"the history has no {', '.join(map(repr, missing))}; "
             f"it records {', '.join(map(repr, history)) or 'nothing'}"
         )
+    if ax is not None and not hasattr(ax, "plot"):
+        raise ValueError(f"plot_history: ax must be a matplotlib Axes, got {ax!r:.60}")
     if ax is None:
         fig, axes = new_axes(len(metrics), panel=(4.5, 3.2))
     else:
@@ -169,7 +193,9 @@ def plot_history(history: Mapping, ax=None, metrics: Sequence[str] = ("loss",)):
     ):
         for key, style, who in ((metric, "-", "training"), (f"val_{metric}", "--", "validation")):
             if key in history and len(history[key]):
-                values = np.asarray(history[key], dtype=float)
+                values = np.asarray(to_numpy(history[key]))
+                if values.dtype.kind not in "biuf":  # NaN may stand for a missing number
+                    raise ValueError(f"plot_history: history[{key!r}] must hold numbers")
                 ax_.plot(
                     np.arange(1, len(values) + 1),
                     values,
@@ -194,13 +220,7 @@ def plot_decision_boundary(
     through white (0.5, the boundary, also drawn as a line) to blue (1). More
     classes: each region in its class's colour.
     """
-    X, y = np.asarray(to_numpy(X), dtype=float), np.asarray(to_numpy(y)).reshape(-1)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(
-            f"plot_decision_boundary needs 2-D points, X of shape (n, 2); got {X.shape}"
-        )
-    if len(y) != len(X):
-        raise ValueError(f"plot_decision_boundary: X has {len(X)} points but y has {len(y)} labels")
+    X, y = _boundary_settings(model, X, y, ax, resolution, padding)
     if ax is None:
         fig, (ax,) = new_axes(1, panel=(4.5, 4.0))
     low, high = X.min(axis=0), X.max(axis=0)
@@ -245,6 +265,35 @@ def plot_decision_boundary(
     if title is not None:
         ax.set_title(title)
     return ax.figure
+
+
+def _boundary_settings(model, X, y, ax, resolution, padding) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of `plot_decision_boundary` in plain words; X and y as float NumPy arrays."""
+    owner = "plot_decision_boundary"
+    if isinstance(model, type) or not hasattr(model, "predict"):
+        raise ValueError(f"{owner}: model must be a network (with .predict), got {model!r:.60}")
+    if getattr(model, "n_in", None) not in (None, 2):
+        raise ValueError(f"{owner}: the map is drawn over 2 features; the model takes {model.n_in}")
+    X = checks.real_array(X, f"{owner}: X").astype(float)
+    y = checks.real_array(y, f"{owner}: y").astype(float).reshape(-1)
+    if y.size and not (np.all(y == np.round(y)) and y.min() >= 0):
+        wrong = y[(y != np.round(y)) | (y < 0)][0]
+        raise ValueError(f"{owner}: y must be class numbers 0, 1, 2, ..., got {wrong:g}")
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"{owner} needs 2-D points, X of shape (n, 2); got {X.shape}")
+    if len(y) != len(X) or not len(X):
+        raise ValueError(f"{owner}: X has {len(X)} points but y has {len(y)} labels")
+    if ax is not None and not hasattr(ax, "contourf"):
+        raise ValueError(f"{owner}: ax must be a matplotlib Axes, got {ax!r:.60}")
+    resolution = checks.number("resolution", resolution, "[2, inf)", whole=True, owner=owner)
+    checks.number("padding", padding, "[0, inf)", owner=owner)
+    widths = [getattr(layer, "n_out", None) for layer in getattr(model, "layers", [])]
+    widest = max([w for w in widths if isinstance(w, int)] + [2])
+    checks.affordable(  # every grid point through the network's widest layer, in float64
+        8.0 * resolution**2 * (widest + 2),
+        f"{owner}: resolution {resolution:,} ({resolution:,}² points)",
+    )
+    return X, y
 
 
 def plot_weights(
@@ -306,6 +355,9 @@ def plot_gradient_histograms(model, axes=None, bins: int = 30):
     Call it after ``model.backward(...)``: it shows how big the nudges are, and
     whether some layer's gradients vanish (all near 0) or explode.
     """
+    if isinstance(model, type) or not hasattr(model, "named_parameters"):
+        raise ValueError(f"plot_gradient_histograms: give it a model, got {model!r:.60}")
+    bins = checks.number("bins", bins, "[1, inf)", whole=True, owner="plot_gradient_histograms")
     named = list(model.named_parameters())
     if not named:
         raise ValueError("plot_gradient_histograms: the model has no parameters")

@@ -15,9 +15,11 @@ dashboard makes) give one continuous recording.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
+from .. import checks
 from ..training import Callback
 from .plots import heatmaps, named_arrays, new_axes
 
@@ -32,9 +34,9 @@ class WeightRecorder(Callback):
     """
 
     def __init__(self, model, every: int = 1):
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"record: every must be a whole number of at least 1, got {every!r}")
-        self.model, self.every = model, every
+        if isinstance(model, type) or not hasattr(model, "named_parameters"):
+            raise ValueError(f"record: give it the model to record, got {model!r:.60}")
+        self.model, self.every = model, checks.number("every", every, "[1, inf)", True, "record")
         self.names = [name for name, _ in model.named_parameters()]
         self.steps: list[int] = []
         self.weights: list[list[np.ndarray]] = []
@@ -82,6 +84,25 @@ def record(model, every: int = 1) -> WeightRecorder:
     return WeightRecorder(model, every)
 
 
+def _matrix_name(recorder: WeightRecorder, parameter) -> str:
+    """The name of the weight matrix `parameter` picks: by position among the matrices, or name."""
+    matrices = [name for name, _ in named_arrays(recorder.weights[0], recorder.names)]
+    if isinstance(parameter, str):
+        if parameter not in matrices:
+            raise ValueError(
+                f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}"
+            )
+        return parameter
+    whole = isinstance(parameter, numbers.Integral) and not isinstance(parameter, bool)
+    if not (whole and 0 <= parameter < len(matrices)):
+        raise ValueError(
+            f"plot_recording: parameter must be a position 0..{len(matrices) - 1} or a "
+            f"name among the {len(matrices)} weight matrices ({', '.join(matrices)}), "
+            f"got {parameter!r}"
+        )
+    return matrices[parameter]
+
+
 def plot_recording(
     recorder: WeightRecorder,
     parameter: int | str = 0,
@@ -94,24 +115,17 @@ def plot_recording(
 
     parameter: which weight matrix, by position among the matrices or by name (``"2.weights"``).
     """
+    if not hasattr(recorder, "weights") or not hasattr(recorder, "names"):
+        raise ValueError(
+            "plot_recording: give it the recorder that dm.viz.record(model) made and dm.fit "
+            f"filled, got {recorder!r:.60}"
+        )
+    snapshots = checks.number("snapshots", snapshots, "[1, inf)", True, "plot_recording")
     if not recorder.steps:
         raise ValueError(
             "the recorder is empty: pass it to dm.fit(..., callbacks=[recorder]) first"
         )
-    matrices = [name for name, _ in named_arrays(recorder.weights[0], recorder.names)]
-    if isinstance(parameter, str):
-        if parameter not in matrices:
-            raise ValueError(
-                f"no weight matrix named {parameter!r}; there are {', '.join(matrices)}"
-            )
-        name = parameter
-    else:
-        if not 0 <= parameter < len(matrices):
-            raise ValueError(
-                f"parameter {parameter} is out of range: there are {len(matrices)} "
-                f"weight matrices ({', '.join(matrices)})"
-            )
-        name = matrices[parameter]
+    name = _matrix_name(recorder, parameter)
     position = recorder.names.index(name)
     picks = sorted(
         set(np.linspace(0, len(recorder) - 1, min(snapshots, len(recorder))).round().astype(int))
