@@ -28,7 +28,8 @@ import demystify as dm
 LANES = {
     "test_autograd.py": ("part11",),
     "test_backends.py": ("gpu", "part08"),
-    "test_bad_app_input.py": ("part07", "part10"),  # pictures and evolution, among others
+    "test_bad_app_input.py": ("part10",),  # evolution, among others
+    "test_bad_picture_input.py": ("part07",),
     "test_benchmark.py": ("slow",),
     "test_browser_lab.py": ("browser", "slow", "part00"),
     "test_browser_rise.py": ("browser", "slow"),
