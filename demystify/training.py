@@ -148,12 +148,11 @@ def train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks=()) -> 
     labels = metrics.labels(y) if loss.classifier else None
     total_loss = correct = seen = 0
     for rows in minibatches(len(X), batch_size, rng):
-        x = asarray(X[rows], xp=model.xp)  # the batch goes where the model lives
-        value, outputs = train_step(model, loss, optimizer, x, y[rows])
+        value, judged = train_step(model, loss, optimizer, asarray(X[rows], xp=model.xp), y[rows])
         if not math.isfinite(value):
             return {"loss": value}, True
         total_loss += value * len(rows)
-        correct += metrics.hits(outputs, labels[rows]) if labels is not None else 0
+        correct += metrics.hits(judged, labels[rows]) if labels is not None else 0
         seen += len(rows)
         # a list, not a generator: every callback hears of the step, even after one said stop
         stop = any([cb.on_step_end(optimizer.steps, {"loss": value}) for cb in callbacks])
