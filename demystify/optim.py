@@ -33,10 +33,10 @@ class Optimizer:
         self.parameters = checks.parameter_list(params, name)
         self.base_lr = self.lr = checks.number("lr", lr, "(0, inf)", owner=name)
         self.weight_decay = checks.number("weight_decay", weight_decay, "[0, inf)", owner=name)
-        if not (schedule is None or callable(schedule)):
-            raise ValueError(f"{name}: schedule must be a function of the step, got {schedule!r}")
         if clip_norm is not None:
             checks.number("clip_norm", clip_norm, "(0, inf)", owner=name)
+        if not (schedule is None or callable(schedule)):
+            raise ValueError(f"{name}: schedule must be a function of the step, got {schedule!r}")
         self.clip_norm = clip_norm
         self.schedule = schedule
         self.steps = 0  # how many updates so far (Adam's bias correction and schedules use it)
@@ -122,9 +122,8 @@ class RMSprop(Optimizer):
         square_avg = self.square_avg[index]
         square_avg *= self.rho
         square_avg += (1 - self.rho) * grad * grad
-        parameter.value -= (
-            self.lr * grad / (backend.array_namespace(grad).sqrt(square_avg) + self.eps)
-        )
+        xp = backend.array_namespace(grad)
+        parameter.value -= self.lr * grad / (xp.sqrt(square_avg) + self.eps)
 
 
 class Adam(Optimizer):

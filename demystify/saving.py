@@ -55,7 +55,7 @@ def save(model: Sequential, path) -> Path:
     `load`'s own checks and compared weight by weight, bit for bit; only then
     is it renamed into place.
     """
-    if not hasattr(model, "named_parameters"):
+    if not hasattr(model, "layers"):  # a Sequential: its layers are what the file describes
         raise TypeError(f"save(model, path): model must be a demystify model, got {model!r:.60}")
     path = _with_suffix(path)
     specs = []
@@ -73,7 +73,7 @@ def save(model: Sequential, path) -> Path:
             np.savez(file, **arrays)
         for name, array in zip(arrays, _read(temporary).get_weights()):
             if not (array.dtype == arrays[name].dtype and np.array_equal(array, arrays[name])):
-                raise ValueError(f"its array {name} would come back as another {array.dtype}")
+                raise ValueError(f"its array {name} would come back changed")
         os.replace(temporary, path)  # atomic on POSIX and Windows
     except ValueError as error:
         raise ValueError(f"save: not written, as dm.load would refuse {path}: {error}") from None

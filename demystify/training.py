@@ -88,10 +88,10 @@ def check_parts(owner: str, callbacks=(), **parts) -> None:
         if isinstance(part, type) or not hasattr(part, NEEDS[name]):
             raise TypeError(f"{owner}: got {part!r:.60} as the {name}, which is no {name} object")
     optimizer = parts.get("optimizer")
+    # another model's, or this one's from before it was built again (a notebook cell run twice)
     if optimizer and [*map(id, optimizer.parameters)] != [*map(id, parts["model"].parameters())]:
         raise ValueError(
-            f"{owner}: the optimizer holds other parameters (another model's, or from "
-            "before this one was built again); build it again from model.parameters()"
+            f"{owner}: the optimizer holds other parameters; build it again from model.parameters()"
         )
 
 
@@ -115,13 +115,16 @@ def check_data(model, loss, X, y, name: str = "training data") -> tuple[np.ndarr
 
 
 # shown in notebooks/06_the_training_loop.ipynb
-def train_step(model, loss, optimizer, x: Array, y) -> tuple[float, Array]:
+def train_step(model, loss, optimizer, x: Array, y, checked: bool = False) -> tuple[float, Array]:
     """One step of gradient descent on the batch ``(x, y)``.
 
     Returns the batch's mean loss and the outputs the loss judged (before the
     update). `y` is taken as checked: `fit` checks the data once, where it enters.
+    The parts are checked here, unless the caller did so once already
+    (``checked=True``: `train_epoch` in `fit`), which keeps the loop's steps lean.
     """
-    check_parts("train_step", model=model, loss=loss, optimizer=optimizer)  # microseconds
+    if not checked:
+        check_parts("train_step", model=model, loss=loss, optimizer=optimizer)
     outputs = model.forward(x)
     value = loss.forward(outputs, y)
     optimizer.zero_grad()
@@ -143,12 +146,14 @@ def train_epoch(model, loss, optimizer, X, y, batch_size, rng, callbacks=()) -> 
 
     The accuracy (for classifiers) is of the outputs the loss judged, before
     each step. `stop` is True when a callback asked for it or the loss stopped
-    being finite (`end_epoch` says which).
+    being finite (`end_epoch` says which). The parts and the data are taken as
+    checked, once, by the caller (`fit`, `dm.spark.fit`: `check_parts`, `check_data`).
     """
     labels = metrics.labels(y) if loss.classifier else None
     total_loss = correct = seen = 0
     for rows in minibatches(len(X), batch_size, rng):
-        value, judged = train_step(model, loss, optimizer, asarray(X[rows], xp=model.xp), y[rows])
+        x = asarray(X[rows], xp=model.xp)  # the batch goes where the model lives
+        value, judged = train_step(model, loss, optimizer, x, y[rows], checked=True)
         if not math.isfinite(value):
             return {"loss": value}, True
         total_loss += value * len(rows)

@@ -290,6 +290,13 @@ def tiny_net(n_in: int = 4, n_out: int = 3, **options) -> dm.Sequential:
     return small_model((n_in, 8, n_out), **options)
 
 
+def tiny_net_with(weight: float) -> dm.Sequential:
+    """`tiny_net` with its first weight written by hand (NaN, inf, ...), as no training would."""
+    model = tiny_net()
+    next(model.parameters()).value[0, 0] = weight
+    return model
+
+
 def tiny_fit(X=X4, y=Y3, loss=None, model=None, optimizer=None, **options) -> dict:
     """One quiet epoch of `dm.fit` on `X4`, `Y3` (or what is given) with plain SGD unless told."""
     model = model or tiny_net()

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 import pytest
-from helpers import X4, Y3, assert_plain_answer, tiny_fit
+from helpers import X4, Y3, assert_plain_answer, tiny_fit, tiny_net_with
 from helpers import tiny_net as net
 
 import demystify as dm
@@ -26,12 +26,6 @@ HUGE = 10**12  # more of anything than any machine holds
 
 def score(model) -> float:
     return 0.0
-
-
-def nan_model() -> dm.Sequential:
-    model = net()
-    next(model.parameters()).value[0, 0] = np.nan
-    return model
 
 
 def viz():
@@ -91,7 +85,7 @@ CASES = {
         "evolution_strategy: adam must be True or False, got 'no'",
     ),
     "genetic from NaN weights": (
-        lambda: evolve.genetic(nan_model(), score, verbose=0),
+        lambda: evolve.genetic(tiny_net_with(np.nan), score, verbose=0),
         ValueError,
         "genetic: the model's weights hold NaN or infinite values",
     ),

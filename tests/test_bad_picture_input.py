@@ -6,7 +6,7 @@ with its name without it).
 
 import numpy as np
 import pytest
-from helpers import X4, Y3, assert_plain_answer
+from helpers import X4, Y3, assert_plain_answer, tiny_net_with
 from helpers import tiny_net as net
 
 import demystify as dm
@@ -14,12 +14,6 @@ import demystify as dm
 HUGE = 10**12  # more of anything than any machine holds
 
 HUGE = 10**12  # more of anything than any machine holds
-
-
-def nan_model() -> dm.Sequential:
-    model = net()
-    next(model.parameters()).value[0, 0] = np.nan
-    return model
 
 
 def viz():
@@ -184,7 +178,7 @@ CASES = {
         "draw_network: arrows must be a list of tuples, got None",
     ),
     "draw_network NaN weights": (
-        lambda: viz().draw_network(nan_model()),
+        lambda: viz().draw_network(tiny_net_with(np.nan)),
         ValueError,
         "draw_network: 0.weights contains NaN",
     ),

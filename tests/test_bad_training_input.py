@@ -72,7 +72,7 @@ CASES = {
     "optimizer of another model": (
         lambda: fit(model=net(), optimizer=dm.SGD(net().parameters())),
         ValueError,
-        "fit: the optimizer holds other parameters (another model's, or from before this one",
+        "fit: the optimizer holds other parameters; build it again from model.parameters()",
     ),
     "optimizer from before initialize": (
         lambda: fit_with(lambda model: dm.SGD(model.parameters()), rebuild=True),

@@ -15,7 +15,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from helpers import X4, Y3, assert_plain_answer
+from helpers import X4, Y3, assert_plain_answer, tiny_net_with
 from helpers import tiny_fit as fit
 from helpers import tiny_net as net
 
@@ -44,12 +44,6 @@ def mixed_dtypes() -> dm.Sequential:
     return dm.Sequential(
         [dm.Dense(4, 8, seed=0), dm.ReLU(), dm.Dense(8, 3, seed=1, dtype="float64")]
     )
-
-
-def with_weight(value: float) -> dm.Sequential:
-    model = net()
-    model.layers[0].weights.value[0, 0] = value
-    return model
 
 
 CASES = {
@@ -360,12 +354,12 @@ FILE_CASES = {
         "save: not written, as dm.load would refuse",
     ),
     "save: an infinite weight": (
-        lambda tmp_path: dm.save(with_weight(np.inf), tmp_path / "m.npz"),
+        lambda tmp_path: dm.save(tiny_net_with(np.inf), tmp_path / "m.npz"),
         ValueError,
         "its entry 0.weights contains NaN or infinite values",
     ),
     "save: a NaN weight": (
-        lambda tmp_path: dm.save(with_weight(np.nan), tmp_path / "m.npz"),
+        lambda tmp_path: dm.save(tiny_net_with(np.nan), tmp_path / "m.npz"),
         ValueError,
         "save: not written",
     ),
